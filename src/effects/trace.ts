@@ -1,0 +1,111 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Clock } from './clock.ts';
+import { redacted } from './secret.ts';
+
+/**
+ * A trace is one JSON object per line: the run's header, then machine
+ * transitions and effect calls interleaved in the order they happened.
+ * Values pass through `redacted` before they are written, so a secret never
+ * reaches a trace file.
+ */
+const failureSchema = z.object({ name: z.string(), message: z.string(), code: z.string().optional() });
+
+const common = { seq: z.number().int().nonnegative(), at: z.number() };
+
+export const traceEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('run'), ...common, machine: z.string(), startedAt: z.string() }),
+  z.object({
+    kind: z.literal('transition'),
+    ...common,
+    machine: z.string(),
+    event: z.object({ type: z.string() }).passthrough(),
+    state: z.unknown(),
+    status: z.string(),
+  }),
+  z.object({ kind: z.literal('effect.call'), ...common, callId: z.number(), effect: z.string(), input: z.unknown() }),
+  z.object({ kind: z.literal('effect.event'), ...common, callId: z.number(), effect: z.string(), event: z.object({ type: z.string() }).passthrough() }),
+  z.object({
+    kind: z.literal('effect.result'),
+    ...common,
+    callId: z.number(),
+    effect: z.string(),
+    durationMs: z.number(),
+    outcome: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), output: z.unknown() }),
+      z.object({ ok: z.literal(false), error: failureSchema }),
+    ]),
+  }),
+  z.object({ kind: z.literal('log'), ...common, level: z.string(), msg: z.string(), fields: z.record(z.string(), z.unknown()).optional() }),
+]);
+
+export type TraceEvent = z.infer<typeof traceEventSchema>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type TraceEntry = DistributiveOmit<TraceEvent, 'seq' | 'at'>;
+
+export interface TraceSink {
+  write(entry: TraceEntry): void;
+  close(): Promise<void>;
+}
+
+/** Numbers and timestamps entries, redacts them, and hands them to a writer. */
+export class Tracer implements TraceSink {
+  #seq = 0;
+  readonly #start: number;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly out: (event: TraceEvent) => void,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    this.#start = clock.now();
+  }
+
+  write(entry: TraceEntry): void {
+    const event = { ...(redacted(entry) as TraceEntry), seq: this.#seq++, at: Math.round(this.clock.now() - this.#start) } as TraceEvent;
+    this.out(event);
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}
+
+export function memoryTracer(clock: Clock): Tracer & { readonly events: TraceEvent[] } {
+  const events: TraceEvent[] = [];
+  return Object.assign(new Tracer(clock, (e) => events.push(e)), { events });
+}
+
+export function fileTracer(clock: Clock, path: string): Tracer {
+  const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+  return new Tracer(
+    clock,
+    (e) => stream.write(`${JSON.stringify(e)}\n`),
+    () => new Promise((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+  );
+}
+
+export class TraceFormatError extends Error {
+  override readonly name = 'TraceFormatError';
+}
+
+export function parseTrace(text: string): TraceEvent[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, index) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new TraceFormatError(`trace line ${index + 1} is not JSON`);
+      }
+      const parsed = traceEventSchema.safeParse(value);
+      if (!parsed.success) throw new TraceFormatError(`trace line ${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return parsed.data;
+    });
+}
+
+export function readTraceFile(path: string): TraceEvent[] {
+  return parseTrace(readFileSync(path, 'utf8'));
+}
