@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * rules.json: what the host hands the helper on the config device. It replaces
+ * snf-image's shell-sourced `rules` file with the same content: `env` holds the
+ * SNF_IMAGE_* values by name without the prefix (HOSTNAME, TYPE, PASSWD,
+ * PROPERTIES, INST_PROPERTIES, PERSONALITY, AUTH_KEYS, CLOUD_USERDATA,
+ * OS_PRODUCT_KEY, DHCP_TAGS, STATEFUL_DHCPV6_TAGS, STATELESS_DHCPV6_TAGS,
+ * DEFAULT_NIC_CONFIG, CLOUD_INIT_DEBUG, and every NIC_* value), `devices` the
+ * instance disks as the helper sees them (snf-image's SNF_IMAGE_DEV array),
+ * and `forcedProperties` the image properties the host decided (OSFAMILY and
+ * ROOT_PARTITION for extdump/ntfsdump, IGNORE_UNATTEND with os_answer_file),
+ * which img_properties and inst_properties override per key.
+ */
+export const RULES_VERSION = 1;
+
+export const rulesSchema = z.object({
+  version: z.literal(RULES_VERSION),
+  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
+  devices: z.array(z.string().startsWith('/dev/')).min(1),
+  forcedProperties: z.record(z.string(), z.string()).default({}),
+});
+
+export type Rules = z.infer<typeof rulesSchema>;
+
+/** Values of `env` that are secrets: they are wrapped on reading and never logged or traced. */
+export const SECRET_RULE_VALUES: readonly string[] = ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS', 'CLOUD_USERDATA', 'PERSONALITY', 'OS_PRODUCT_KEY'];
+
+/** File names on the config device. */
+export const CONFIG_DEVICE_FILES = { rules: 'rules.json', unattend: 'unattend.xml', sysprepInf: 'sysprep.inf' } as const;
