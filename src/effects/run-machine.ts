@@ -1,0 +1,32 @@
+import { createActor, type AnyStateMachine, type Actor } from 'xstate';
+import { ROOT_ACTOR, fromEffect, transitionTracer } from './actors.ts';
+import type { Clock } from './clock.ts';
+import type { EffectSet } from './effect.ts';
+import { recordEffects } from './recording.ts';
+import type { TraceSink } from './trace.ts';
+
+export interface MachineRun<M extends AnyStateMachine> {
+  readonly actor: Actor<M>;
+}
+
+/**
+ * Starts a machine with its effects provided, on the given clock. With a
+ * trace, every transition and every effect call is written to it.
+ */
+export function startMachine<M extends AnyStateMachine>(
+  machine: M,
+  effects: EffectSet,
+  options: { clock: Clock; trace?: TraceSink; name: string; input?: unknown },
+): Actor<M> {
+  const traced = options.trace ? recordEffects(effects, options.trace, options.clock) : effects;
+  const actors = Object.fromEntries(Object.entries(traced).map(([name, effect]) => [name, fromEffect(effect)]));
+  options.trace?.write({ kind: 'run', machine: options.name, startedAt: new Date(options.clock.now()).toISOString() });
+  const actor = createActor(machine.provide({ actors } as never) as M, {
+    clock: options.clock,
+    systemId: ROOT_ACTOR,
+    input: options.input,
+    ...(options.trace ? { inspect: transitionTracer(options.trace, options.name) } : {}),
+  } as never);
+  actor.start();
+  return actor as Actor<M>;
+}
