@@ -1,0 +1,16 @@
+import type { Task } from '../task.ts';
+
+/**
+ * Every task the helper knows, in no particular order: the planner orders
+ * them by runAfter/runBefore, then priority, then name. One file per task in
+ * this folder; a new task is imported and listed here.
+ */
+export const TASKS: readonly Task[] = [
+  // Disk layout (priorities 10-40 and 80, like snf-image's run-parts prefixes).
+
+  // Guest customization (priorities 35-70): add the tasks here.
+];
+
+export function findTask(name: string): Task | undefined {
+  return TASKS.find((task) => task.name === name);
+}
