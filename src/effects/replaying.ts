@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock } from './clock.ts';
 import { failureToError, untilAborted, type Effect, type EffectSet } from './effect.ts';
 import { redacted } from './secret.ts';
 import type { TraceEvent } from './trace.ts';
+import type { VirtualClock } from './virtual-clock.ts';
 
 type CallEvent = Extract<TraceEvent, { kind: 'effect.call' }>;
 type EventEvent = Extract<TraceEvent, { kind: 'effect.event' }>;
@@ -32,7 +32,7 @@ export class DivergenceError extends Error {
  * on the given clock. Anything else is a divergence, kept in `divergences`
  * and thrown into the machine.
  */
-export function replayEffects<S extends EffectSet>(trace: readonly TraceEvent[], clock: Clock) {
+export function replayEffects<S extends EffectSet>(trace: readonly TraceEvent[], clock: VirtualClock) {
   const queues = new Map<string, RecordedCall[]>();
   for (const event of trace) {
     if (event.kind !== 'effect.call') continue;
@@ -47,7 +47,7 @@ export function replayEffects<S extends EffectSet>(trace: readonly TraceEvent[],
     divergences.push(d);
     throw new DivergenceError(`${d.effect}: ${d.message}`);
   };
-  const at = (t: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, t - clock.now()));
+  const at = (t: number) => new Promise<void>((resolve) => clock.at(t, resolve));
 
   const replay = (name: string): Effect => async (input, ctx) => {
     const recorded = queues.get(name)?.shift();

@@ -3,6 +3,8 @@ import type { Clock } from './clock.ts';
 interface Timer {
   readonly id: number;
   readonly due: number;
+  /** Fires after the other timers due at the same time. */
+  readonly late: boolean;
   readonly fn: () => void;
 }
 
@@ -22,8 +24,21 @@ export class VirtualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): number {
+    return this.#add(fn, ms, false);
+  }
+
+  /**
+   * Calls `fn` at time `t`, after any other timer due then. Replay delivers
+   * recorded outcomes this way: an outcome recorded at the instant a machine
+   * timer fired was caused by it, so it must come second.
+   */
+  at(t: number, fn: () => void): number {
+    return this.#add(fn, t - this.#now, true);
+  }
+
+  #add(fn: () => void, ms: number, late: boolean): number {
     const id = this.#nextId++;
-    this.#timers.push({ id, due: this.#now + Math.max(0, ms), fn });
+    this.#timers.push({ id, due: this.#now + Math.max(0, ms), late, fn });
     return id;
   }
 
@@ -56,7 +71,8 @@ export class VirtualClock implements Clock {
   }
 
   #earliest(): Timer | undefined {
-    return this.#timers.reduce<Timer | undefined>((best, t) => (!best || t.due < best.due ? t : best), undefined);
+    const before = (a: Timer, b: Timer) => a.due < b.due || (a.due === b.due && !a.late && b.late);
+    return this.#timers.reduce<Timer | undefined>((best, t) => (!best || before(t, best) ? t : best), undefined);
   }
 
   #fire(timer: Timer): void {
