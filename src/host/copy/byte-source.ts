@@ -1,0 +1,34 @@
+/**
+ * A stream of image bytes read into the caller's buffer, so a copy moves
+ * every byte through the same few buffers whatever the image size.
+ */
+export interface ByteSource {
+  /** The number of bytes the source will give, when it can tell in advance. */
+  readonly size: number | undefined;
+  /** Fills the start of `into`; resolves with the byte count, 0 at the end. */
+  read(into: Uint8Array): Promise<number>;
+  /** Gives back what the source holds (file, connection); safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The bytes of `prefix`, then those of `rest` (the generated MBR before a filesystem dump). */
+export function prefixedSource(prefix: Uint8Array, rest: ByteSource): ByteSource {
+  let offset = 0;
+  return {
+    size: rest.size === undefined ? undefined : prefix.length + rest.size,
+    async read(into) {
+      if (offset >= prefix.length) return rest.read(into);
+      const n = Math.min(into.length, prefix.length - offset);
+      into.set(prefix.subarray(offset, offset + n));
+      offset += n;
+      return n;
+    },
+    close: () => rest.close(),
+  };
+}
+
+export const emptySource: ByteSource = {
+  size: 0,
+  read: async () => 0,
+  close: async () => {},
+};

@@ -1,0 +1,103 @@
+import { AbortedError, type EffectContext } from '../../effects/effect.ts';
+import { SnfImageError } from '../../errors.ts';
+import { alignedBuffers } from './aligned-buffers.ts';
+import type { ByteSource } from './byte-source.ts';
+import { ProgressReporter } from './copy-progress.ts';
+import { DiskTooSmall, type DiskWriter } from './disk-writer.ts';
+
+export class ImageSizeMismatch extends SnfImageError {
+  override readonly name = 'ImageSizeMismatch';
+  constructor(readonly received: number, readonly expected: number) {
+    super(
+      received < expected
+        ? `the image source ended after ${received} of ${expected} bytes: the image is truncated or the transfer was cut; the disk is incomplete`
+        : `the image source gave more than the ${expected} bytes it announced; the disk is not trustworthy`,
+    );
+  }
+}
+
+export interface CopySummary {
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly megabytesPerSecond: number;
+}
+
+export interface CopyOptions {
+  /** Bytes per buffer; two buffers are in use, one filling while the other is written. */
+  readonly bufferBytes: number;
+  readonly progressIntervalMs: number;
+  readonly now: () => number;
+}
+
+export const DEFAULT_COPY_OPTIONS: CopyOptions = {
+  bufferBytes: 4 * 1024 * 1024,
+  progressIntervalMs: 3000,
+  now: () => performance.now(),
+};
+
+/**
+ * Moves every byte of `source` to the disk from offset 0, reading the next
+ * buffer while the previous one is written, so memory stays at two buffers
+ * whatever the image size. A source that ends before (or runs past) the
+ * size it announced is an error, never a success. No write is in flight
+ * when it returns or throws, so the caller may close the disk at once.
+ */
+export async function copyStream(
+  source: ByteSource,
+  disk: DiskWriter,
+  ctx: EffectContext,
+  options: CopyOptions = DEFAULT_COPY_OPTIONS,
+): Promise<CopySummary> {
+  const { signal } = ctx;
+  const started = options.now();
+  if (source.size !== undefined && disk.capacity !== undefined && source.size > disk.capacity) {
+    throw new DiskTooSmall(disk.path, disk.capacity, source.size);
+  }
+  const slots = alignedBuffers(2, options.bufferBytes);
+  const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
+  let read = 0;
+  let written = 0;
+  let writing: Promise<void> | undefined;
+  try {
+    for (let turn = 0; ; turn++) {
+      const slot = slots[turn % 2]!;
+      const filled = await fill(source, slot, signal);
+      read += filled;
+      if (source.size !== undefined && read > source.size) throw new ImageSizeMismatch(read, source.size);
+      await writing;
+      progress.advanced(written);
+      if (filled === 0) break;
+      const position = written;
+      writing = disk.write(slot.subarray(0, filled), position).then(() => {
+        written = position + filled;
+      });
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      writing.catch(() => {});
+      if (filled < slot.length) {
+        await writing;
+        break;
+      }
+    }
+    if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
+    await disk.flush();
+  } catch (error) {
+    await writing?.catch(() => {});
+    if (signal.aborted) throw new AbortedError('copyImage');
+    throw error;
+  }
+  progress.finished(written);
+  const seconds = (options.now() - started) / 1000;
+  return { bytes: written, seconds, megabytesPerSecond: seconds > 0 ? written / 1e6 / seconds : 0 };
+}
+
+/** Reads until the buffer is full or the source ends. */
+async function fill(source: ByteSource, buffer: Uint8Array, signal: AbortSignal): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    if (signal.aborted) throw new AbortedError('copyImage');
+    const n = await source.read(buffer.subarray(filled));
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}

@@ -1,0 +1,87 @@
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { SnfImageError } from '../../errors.ts';
+import { diskCapacity } from './disk-capacity.ts';
+
+/** O_DIRECT writes must start, end and sit in memory on logical-block boundaries; 4 KiB fits every disk. */
+export const DIRECT_IO_ALIGNMENT = 4096;
+
+export class DiskTooSmall extends SnfImageError {
+  override readonly name = 'DiskTooSmall';
+  constructor(readonly disk: string, readonly capacity: number, readonly needed: number) {
+    super(`the image does not fit disk ${disk}: it holds ${capacity} bytes and the image needs at least ${needed}; make the disk bigger`);
+  }
+}
+
+export class UnusableDisk extends SnfImageError {
+  override readonly name = 'UnusableDisk';
+  constructor(readonly disk: string, reason: string) {
+    super(`cannot write the image to ${disk}: ${reason}`);
+  }
+}
+
+/**
+ * Writes the image at increasing offsets of a block device or a file. The
+ * target is opened read-write and never truncated or created: a file disk
+ * keeps its size, its preallocation and whatever lies past the image.
+ * Aligned writes bypass the page cache (O_DIRECT, like dd oflag=direct),
+ * which keeps memory flat and is fastest on block devices; an unaligned
+ * tail, and filesystems that refuse O_DIRECT, go through the page cache.
+ */
+export interface DiskWriter {
+  readonly path: string;
+  readonly capacity: number | undefined;
+  /** `data` must start on a page boundary (alignedBuffers) for the O_DIRECT path. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** Makes everything written durable (the helper VM opens the disk next). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDiskWriter(disk: string): Promise<DiskWriter> {
+  let info;
+  try {
+    info = await stat(disk);
+  } catch (error) {
+    throw new UnusableDisk(disk, (error as Error).message);
+  }
+  if (!info.isFile() && !info.isBlockDevice()) throw new UnusableDisk(disk, 'it is neither a block device nor a regular file');
+  const capacity = await diskCapacity(info);
+
+  const cached = await open(disk, constants.O_RDWR);
+  let direct: FileHandle | undefined;
+  try {
+    direct = await open(disk, constants.O_RDWR | constants.O_DIRECT);
+  } catch (error) {
+    // tmpfs and some network filesystems refuse O_DIRECT: the cached path still works.
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') {
+      await cached.close();
+      throw error;
+    }
+  }
+
+  const writeAll = async (file: FileHandle, data: Uint8Array, position: number) => {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
+    }
+  };
+
+  return {
+    path: disk,
+    capacity,
+    async write(data, position) {
+      if (capacity !== undefined && position + data.length > capacity) throw new DiskTooSmall(disk, capacity, position + data.length);
+      const aligned = direct && position % DIRECT_IO_ALIGNMENT === 0 ? data.length - (data.length % DIRECT_IO_ALIGNMENT) : 0;
+      if (aligned > 0) await writeAll(direct!, data.subarray(0, aligned), position);
+      if (aligned < data.length) await writeAll(cached, data.subarray(aligned), position + aligned);
+    },
+    async flush() {
+      await cached.datasync();
+    },
+    async close() {
+      await Promise.all([cached.close(), direct?.close()]);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Moving the image from its source onto the instance disk: the effects the
+ * create lifecycle (machines/host.ts) invokes, in this order. Inputs and
+ * outputs are plain data; each takes the effect context ({ signal, emit }).
+ *
+ *   selectBackends({ imageId, disk, config })
+ *     -> { source: { backend, size? }, destination: { backend, path }, warnings }
+ *   formatProperties({ format })
+ *     -> { properties }  (OSFAMILY/ROOT_PARTITION forced by extdump/ntfsdump; {} for diskdump)
+ *   attachDestination({ backend, disk })
+ *     -> { target, resources }  (resources: [{ kind: 'nbd', id: '/dev/nbd0' }] for a URI disk)
+ *   copyImage({ imageId, source, format, target, config, progressIntervalMs? })
+ *     -> { bytes, seconds, megabytesPerSecond }; emits
+ *        { type: 'copy.progress', position, total?, progress? } every ~3 s and at the end
+ *   releaseResource({ kind, id })  for each resource, in reverse order, whatever happened
+ *
+ * config is { imageDir, backendsConfigDir } (IMAGE_DIR and the directory of
+ * the back-ends' .priority and .disabled files). Errors an operator can act on
+ * are SnfImageError subclasses; an aborted signal stops any of them, with
+ * everything they opened closed.
+ */
+import type { Effect } from '../effects/effect.ts';
+import type { Processes } from '../effects/processes.ts';
+import type { BackendsConfig } from './backends/backends-config.ts';
+import type { AttachedDestination, Resource } from './backends/destination-backend.ts';
+import { chooseBackends, destinationBackendNamed, type BackendSelection } from './backends/select-backends.ts';
+import { detachNbd, NBD_RESOURCE_KIND } from './backends/uri-destination.ts';
+import { copyImage, type CopyImageInput } from './copy/copy-image.ts';
+import type { CopySummary } from './copy/copy-stream.ts';
+import { formatProperties } from './image-format/image-format.ts';
+
+export type { AttachedDestination, BackendSelection, BackendsConfig, CopyImageInput, CopySummary, Resource };
+
+export interface ImageTransferEffects {
+  readonly selectBackends: Effect<{ imageId: string; disk: string; config: BackendsConfig }, BackendSelection>;
+  readonly formatProperties: Effect<{ format: string }, { properties: Readonly<Record<string, string>> }>;
+  readonly attachDestination: Effect<{ backend: string; disk: string }, AttachedDestination>;
+  readonly copyImage: Effect<CopyImageInput, CopySummary>;
+  /** Releases the resources attachDestination took; other kinds are not this module's. */
+  readonly releaseResource: Effect<Resource, void>;
+}
+
+export function createImageTransferEffects(ports: { processes: Processes }): ImageTransferEffects {
+  return {
+    selectBackends: (input, ctx) => chooseBackends(input, ctx.signal),
+    formatProperties: async ({ format }) => ({ properties: formatProperties(format) }),
+    attachDestination: ({ backend, disk }, ctx) => destinationBackendNamed(backend).attach(disk, ports, ctx.signal),
+    copyImage,
+    async releaseResource(resource) {
+      if (resource.kind !== NBD_RESOURCE_KIND) throw new Error(`image transfer took no resource of kind ${resource.kind}`);
+      await detachNbd(resource, ports.processes);
+    },
+  };
+}
