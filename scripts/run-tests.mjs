@@ -21,5 +21,13 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// The whole suite starts with the type check: a type error is a failed build.
+if (filters.length === 0) {
+  const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (typecheck.status !== 0) {
+    console.error('type check failed');
+    process.exit(1);
+  }
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=900000', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

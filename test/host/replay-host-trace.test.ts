@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hostMachine } from '../../machines/host.ts';
-import { replayEffects } from '../../src/effects/replaying.ts';
-import { startMachine } from '../../src/effects/run-machine.ts';
 import { Secret } from '../../src/effects/secret.ts';
-import { memoryTracer, parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
-import { VirtualClock } from '../../src/effects/virtual-clock.ts';
+import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
 import type { HostEffects } from '../../src/host/host-effects.ts';
+import { replayHostTrace, stepsOf } from '../../src/host/replay-host-trace.ts';
 import { plan, startHost, workingWorld } from '../support/host-run.ts';
 
 function transitions(trace: readonly TraceEvent[]) {
-  return trace.filter((e) => e.kind === 'transition').map((e) => ({ event: (e as { event: { type: string } }).event.type, state: (e as { state: unknown }).state, at: e.at }));
+  return stepsOf(trace);
 }
 
 async function replay(recorded: readonly TraceEvent[]) {
-  const clock = new VirtualClock();
-  const { effects, divergences, unplayed } = replayEffects<HostEffects>(recorded, clock);
-  const tracer = memoryTracer(clock);
-  const actor = startMachine(hostMachine, Object.fromEntries(['validate', 'selectBackends', 'attachDestination', 'copyImage', 'writeConfigDevice', 'runHelper', 'signalHelper', 'readResult', 'releaseResource'].map((n) => [n, effects[n as keyof HostEffects]])), { clock, trace: tracer, name: 'host' });
-  await clock.runUntil(() => actor.getSnapshot().status === 'done');
-  return { trace: tracer.events, divergences, unplayed: unplayed(), output: actor.getSnapshot().output };
+  const result = await replayHostTrace(recorded);
+  return { ...result, trace: result.trace };
 }
 
 async function record(effects: HostEffects) {
