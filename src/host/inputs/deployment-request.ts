@@ -1,0 +1,143 @@
+/**
+ * The host side's inputs, read and validated in one place.
+ *
+ *   loadDeploymentRequest({ env, files, fetch }): Promise<DeploymentRequest>
+ *     for `create`: the Ganeti OS API 20 environment, the configuration files,
+ *     the variant, the OS parameters and config_url, merged and checked.
+ *   verifyParameters({ env, files }): Promise<VerifyResult>
+ *     for `verify parameters`: snf-image's parameter rules, without fetching.
+ *
+ * `env` is the process environment as Ganeti gives it; `files` reads the
+ * configuration and looks at disk paths (realInputFiles in production, a map
+ * in tests); `fetch` fetches config_url (globalThis.fetch in production).
+ * The configuration is /etc/default/snf-image overlaid by
+ * /etc/snf-image/snf-image.conf, or only the file named by
+ * SNF_IMAGE_CONFIG_FILE when that is set.
+ *
+ * Precedence of OS parameter values, lowest first: configuration file,
+ * variant file (VARIANTS_DIR/<OS_VARIANT>.conf), OSP_* from Ganeti, then the
+ * config_url answer. A parameter set to an empty value is set (this matters
+ * for img_passwd versus img_passwd_hash); secrets are Secret from the moment
+ * they are read.
+ *
+ * Every failure is a SnfImageError subclass whose message names the variable
+ * or parameter as the operator wrote it, where it was set, its value unless
+ * it is a secret, and what to do. Warnings (yes/no values that are neither,
+ * unknown settings, unknown config_url keys) are returned, for the caller to
+ * log and report; nothing here logs or prints.
+ */
+import { configFilePaths, readConfigFiles } from './config-file.ts';
+import { fetchConfigUrl } from './config-url.ts';
+import { checkOsApiVersion, readGanetiInstance, type Environment, type HelperDiskType, type Hypervisor, type InstanceDisk } from './ganeti-env.ts';
+import type { InputFiles } from './input-files.ts';
+import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type OsParameters, type SourcedParameters } from './os-parameters.ts';
+import { checkUnattendFile, resolveSettings, settingText, type EffectiveConfig } from './settings.ts';
+import { mergeLayers, type ValueLayer } from './sourced-value.ts';
+import { readVariant } from './variants.ts';
+import { checkParameterFormats, checkRequiredParameters, type ImageFormat } from './verify-rules.ts';
+
+export interface DeploymentRequest {
+  readonly instanceName: string;
+  readonly hypervisor: Hypervisor;
+  /** OS_VARIANT, undefined when empty. */
+  readonly variant: string | undefined;
+  /** INSTANCE_REINSTALL=1: a `gnt-instance reinstall`. */
+  readonly reinstall: boolean;
+  /** DISK_COUNT disks; the image goes onto disks[0]. */
+  readonly disks: readonly InstanceDisk[];
+  /** How the helper VM attaches the disks, from the instance's KVM disk_type. */
+  readonly diskType: HelperDiskType;
+  /** The helper's qemu machine type: HELPER_MACHINE_TYPE, else the instance's machine_version, else undefined (qemu's default). */
+  readonly machineType: string | undefined;
+  readonly hvParams: Readonly<Record<string, string>>;
+  readonly beParams: Readonly<Record<string, string>>;
+  /** Every NIC_* variable as Ganeti passed it, for the helper. */
+  readonly nics: Readonly<Record<string, string>>;
+  /** img_id and img_format, present and valid. */
+  readonly image: { readonly id: string; readonly format: ImageFormat };
+  /** All OS parameters after merging; absent = never set, '' = set to empty. */
+  readonly parameters: OsParameters;
+  readonly config: EffectiveConfig;
+  readonly warnings: readonly string[];
+}
+
+export interface LoadInputs {
+  readonly env: Environment;
+  readonly files: InputFiles;
+  readonly fetch: typeof globalThis.fetch;
+}
+
+export interface VerifyResult {
+  readonly warnings: readonly string[];
+}
+
+export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): Promise<DeploymentRequest> {
+  const warnings: string[] = [];
+  checkOsApiVersion(env);
+  const settingsLayer = await readSettingsLayers(env, files);
+  const config = resolveSettings(settingsLayer, warnings);
+  await checkUnattendFile(config, files);
+  const instance = await readGanetiInstance(env, files);
+
+  let parameters: SourcedParameters = mergeLayers([parametersFromSettings(settingsLayer), readOsParameterEnv(env)]);
+  const configUrl = toOsParameters(parameters).config_url;
+  if (configUrl !== undefined && configUrl !== '') {
+    const fromUrl = await fetchConfigUrl(configUrl, { fetch, timeoutSeconds: config.CONFIG_URL_TIMEOUT }, warnings);
+    parameters = mergeLayers([parameters, fromUrl]);
+  }
+  checkPasswordConflict(parameters);
+  checkRequiredParameters(parameters);
+  checkParameterFormats(parameters);
+
+  const plain = toOsParameters(parameters);
+  return {
+    instanceName: instance.name,
+    hypervisor: instance.hypervisor,
+    variant: instance.variant,
+    reinstall: instance.reinstall,
+    disks: instance.disks,
+    diskType: instance.diskType,
+    machineType: config.HELPER_MACHINE_TYPE ?? instance.machineVersion,
+    hvParams: instance.hvParams,
+    beParams: instance.beParams,
+    nics: instance.nics,
+    image: { id: plain.img_id as string, format: plain.img_format as ImageFormat },
+    parameters: plain,
+    config,
+    warnings,
+  };
+}
+
+/**
+ * snf-image's verify: the configuration must be valid (DEFAULT_NIC_CONFIG
+ * above all), img_id and img_format given, and the formats of img_format,
+ * os_product_key and os_answer_file right. With config_url the parameters may
+ * all come from its answer, which is not fetched here, so everything else is
+ * accepted. Unlike snf-image, the img_passwd/img_passwd_hash conflict is
+ * caught here too, so `gnt-instance add` fails before it creates anything.
+ */
+export async function verifyParameters({ env, files }: Omit<LoadInputs, 'fetch'>): Promise<VerifyResult> {
+  const warnings: string[] = [];
+  checkOsApiVersion(env);
+  const settingsLayer = await readSettingsLayers(env, files);
+  resolveSettings(settingsLayer, warnings);
+
+  const parameters = mergeLayers([parametersFromSettings(settingsLayer), readOsParameterEnv(env)]);
+  checkPasswordConflict(parameters);
+  const configUrl = toOsParameters(parameters).config_url;
+  if (configUrl !== undefined && configUrl !== '') return { warnings };
+  checkRequiredParameters(parameters);
+  checkParameterFormats(parameters);
+  return { warnings };
+}
+
+/** The configuration files overlaid by the variant's file: settings and OS parameter defaults. */
+async function readSettingsLayers(env: Environment, files: InputFiles): Promise<ValueLayer> {
+  const configLayer = await readConfigFiles(configFilePaths(env), files);
+  const variantLayer = await readVariant(
+    env.OS_VARIANT,
+    { variantsDir: settingText(configLayer, 'VARIANTS_DIR'), variantsList: settingText(configLayer, 'VARIANTS_LIST') },
+    files,
+  );
+  return mergeLayers([configLayer, variantLayer]);
+}

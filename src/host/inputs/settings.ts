@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { SnfImageError } from '../../errors.ts';
+import type { InputFiles } from './input-files.ts';
+import { OS_PARAMETER_NAMES } from './os-parameter-names.ts';
+import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
+
+/**
+ * The settings an operator puts in the configuration file (or a variant
+ * file), under snf-image's names and with its defaults, plus our own
+ * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
+ * CONFIG_URL_TIMEOUT, QEMU). As in snf-image (`: ${VAR:=default}`), an empty
+ * value means the default, except for DEFAULT_NIC_CONFIG, where empty means
+ * "leave the default NIC unconfigured".
+ */
+export class InvalidSettingError extends SnfImageError {
+  override readonly name = 'InvalidSettingError';
+  constructor(
+    readonly setting: string,
+    readonly value: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Durations as GNU timeout takes them (snf-image passes these to it): seconds, or a number with s, m, h or d. */
+const DURATION = /^(\d+(\.\d*)?|\.\d+)([smhd]?)$/;
+const SECONDS_PER_UNIT: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+const text = z.string();
+const optionalText = z.string().transform((v) => (v === '' ? undefined : v));
+const duration = z
+  .string()
+  .regex(DURATION, 'use a number of seconds, or a number followed by s, m, h or d (120, 5m, 1.5h)')
+  .transform((v) => {
+    const [, number, , unit] = DURATION.exec(v) ?? [];
+    return Number(number) * (SECONDS_PER_UNIT[unit ?? ''] ?? 1);
+  })
+  .refine((seconds) => seconds > 0, 'use a duration longer than zero');
+const mebibytes = z.string().regex(/^[1-9][0-9]*$/, 'use a whole number of MiB, e.g. 512').transform(Number);
+const yesNo = z.string().transform((v) => v === 'yes');
+/** A program, possibly with arguments (CURL="curl -fL"): split on blanks, never given to a shell. */
+const command = z.string().transform((v) => v.trim().split(/\s+/));
+const optionalCommand = z.string().transform((v) => (v.trim() === '' ? undefined : v.trim().split(/\s+/)));
+const words = z.string().transform((v) => v.split(/\s+/).filter((w) => w !== ''));
+
+export const DEFAULT_NIC_CONFIGS = ['', 'dhcp', 'dhcpv6', 'slaac', 'slaac_dhcp', 'dhcp+dhcpv6', 'dhcp+slaac', 'dhcp+slaac_dhcp'] as const;
+export type DefaultNicConfig = (typeof DEFAULT_NIC_CONFIGS)[number];
+
+export const HELPER_ACCELS = ['auto', 'kvm', 'tcg'] as const;
+export type HelperAccel = (typeof HELPER_ACCELS)[number];
+
+interface Setting<S extends z.ZodType> {
+  readonly default: string;
+  readonly schema: S;
+  /** DEFAULT_NIC_CONFIG only: an empty value is a value, not "use the default". */
+  readonly emptyIsValue?: true;
+}
+
+function setting<S extends z.ZodType>(defaultValue: string, schema: S, emptyIsValue?: true): Setting<S> {
+  return emptyIsValue ? { default: defaultValue, schema, emptyIsValue } : { default: defaultValue, schema };
+}
+
+export const SETTINGS = {
+  HELPER_DIR: setting('/var/lib/snf-image/helper/', text),
+  /** Seconds before the helper VM is sent SIGTERM. */
+  HELPER_SOFT_TIMEOUT: setting('120', duration),
+  /** Seconds after SIGTERM before SIGKILL. */
+  HELPER_HARD_TIMEOUT: setting('5', duration),
+  HELPER_USER: setting('nobody', text),
+  HELPER_MEMORY: setting('512', mebibytes),
+  HELPER_DEBUG: setting('no', yesNo),
+  HELPER_ACCEL: setting('auto', z.enum(HELPER_ACCELS, 'use auto (KVM when it works, TCG otherwise), kvm or tcg')),
+  /** The helper's qemu -machine type; by default the instance's machine_version, else qemu's default. */
+  HELPER_MACHINE_TYPE: setting('', optionalText),
+  PROGRESS_MONITOR: setting('', optionalCommand),
+  DHCP_TAGS: setting('auto dhcp nfdhcpd', words),
+  STATEFUL_DHCPV6_TAGS: setting('dhcpv6 stateful_dhcpv6', words),
+  STATELESS_DHCPV6_TAGS: setting('nfdhcpd stateless_dhcpv6', words),
+  DEFAULT_NIC_CONFIG: setting(
+    'dhcp',
+    z.enum(
+      DEFAULT_NIC_CONFIGS,
+      `use one of ${DEFAULT_NIC_CONFIGS.filter((v) => v !== '').join(', ')}, or an empty value to leave the default NIC unconfigured`,
+    ),
+    true,
+  ),
+  /** Deprecated in snf-image: an unattend.xml to put on the config device. */
+  UNATTEND: setting('', optionalText),
+  WINDOWS_TIMEZONE: setting('GMT Standard Time', text),
+  IMAGE_DEBUG: setting('no', yesNo),
+  CLOUD_INIT_DEBUG: setting('no', yesNo),
+  VARIANTS_DIR: setting('/etc/ganeti/snf-image/variants', text),
+  VARIANTS_LIST: setting('/etc/ganeti/snf-image/variants.list', text),
+  /** The local back-end's image directory. */
+  IMAGE_DIR: setting('/var/lib/snf-image', text),
+  TRACE_DIR: setting('/var/log/snf-image/traces', text),
+  /** Seconds to wait for a config_url answer. */
+  CONFIG_URL_TIMEOUT: setting('60', duration),
+  /** The helper's qemu; snf-image called it KVM, which is read when QEMU is not set. */
+  QEMU: setting('qemu-system-x86_64', command),
+  QEMU_NBD: setting('qemu-nbd', command),
+  LOSETUP: setting('losetup', command),
+  BLOCKDEV: setting('blockdev', command),
+  DD: setting('dd', command),
+  PARTED: setting('parted', command),
+  CURL: setting('curl -fL', command),
+  TAR: setting('tar', command),
+  MD5SUM: setting('md5sum', command),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The configuration in force, typed: durations in seconds, programs as argv arrays, yes/no as booleans. */
+export type EffectiveConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG'];
+
+/** snf-image names that make sense in its shell world only; accepted silently and not used. */
+const UNUSED_SNF_IMAGE_SETTINGS = new Set([
+  'AWK', 'DATE', 'TIMEOUT', 'KPARTX', 'SFDISK', 'INSTALL_MBR', 'MULTISTRAP_CONFIG', 'MULTISTRAP_APTPREFDIR', 'XEN_SCRIPTS_DIR', 'XEN_CMD',
+]);
+
+/**
+ * The effective configuration from the merged config and variant layers.
+ * Throws InvalidSettingError for a value that cannot work; adds to `warnings`
+ * what snf-image warns about (yes/no values, VERSION_CHECK) and names it does
+ * not know, which are most often typing mistakes.
+ */
+export function resolveSettings(layer: ValueLayer, warnings: string[]): EffectiveConfig {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, { default: fallback, schema, ...rest }] of Object.entries(SETTINGS) as [SettingName, Setting<z.ZodType>][]) {
+    const given = layer.get(name) ?? (name === 'QEMU' ? legacyKvm(layer, warnings) : undefined);
+    const useGiven = given !== undefined && (given.value !== '' || rest.emptyIsValue === true);
+    const result = schema.safeParse(useGiven ? given.value : fallback);
+    if (!result.success) {
+      const reason = result.error.issues[0]?.message ?? 'the value is not valid';
+      const source = given ?? { name, value: fallback, where: 'the built-in defaults' };
+      throw new InvalidSettingError(name, source.value, `${describeValue(source)} is not valid: ${reason}.`);
+    }
+    resolved[name] = result.data;
+  }
+  for (const name of YES_NO_SETTINGS) {
+    const given = layer.get(name);
+    if (given !== undefined && given.value !== '' && given.value !== 'yes' && given.value !== 'no') {
+      warnings.push(`${describeValue(given)} is neither yes nor no; taking it as no.`);
+    }
+  }
+  warnAboutNamesNotKnown(layer, warnings);
+  return resolved as EffectiveConfig;
+}
+
+function legacyKvm(layer: ValueLayer, warnings: string[]): SourcedValue | undefined {
+  const kvm = layer.get('KVM');
+  if (kvm !== undefined && kvm.value !== '') {
+    warnings.push(`${describeValue(kvm)} is snf-image's name for the helper's qemu; use QEMU instead (it is taken as QEMU for now).`);
+  }
+  return kvm;
+}
+
+function warnAboutNamesNotKnown(layer: ValueLayer, warnings: string[]): void {
+  const parameterNames = new Set(OS_PARAMETER_NAMES.map((n) => n.toUpperCase()));
+  for (const [name, given] of layer) {
+    if (name === 'VERSION_CHECK') {
+      warnings.push(`VERSION_CHECK (set in ${given.where ?? 'the configuration'}) is deprecated since snf-image 0.22 and has no effect; remove it.`);
+    } else if (!(name in SETTINGS) && name !== 'KVM' && !parameterNames.has(name) && !UNUSED_SNF_IMAGE_SETTINGS.has(name)) {
+      warnings.push(`${name} (set in ${given.where ?? 'the configuration'}) is not a setting snf-image knows; it is ignored. Check its spelling.`);
+    }
+  }
+}
+
+/** One setting's text before the whole configuration is resolved (the variants directory is needed to read the variant). */
+export function settingText(layer: ValueLayer, name: SettingName): string {
+  const given = layer.get(name)?.value;
+  return given === undefined || given === '' ? SETTINGS[name].default : given;
+}
+
+export class UnattendFileMissingError extends SnfImageError {
+  override readonly name = 'UnattendFileMissingError';
+  constructor(readonly file: string) {
+    super(`UNATTEND names ${file}, which is not a file: create it, or remove UNATTEND from the configuration (it is deprecated; use the os_answer_file OS parameter)`);
+  }
+}
+
+/** snf-image refuses to start when the UNATTEND file it was told to use is not there. */
+export async function checkUnattendFile(config: EffectiveConfig, files: InputFiles): Promise<void> {
+  if (config.UNATTEND !== undefined && (await files.kind(config.UNATTEND)) !== 'file') throw new UnattendFileMissingError(config.UNATTEND);
+}
