@@ -1,0 +1,243 @@
+import { constants, promises as fs, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
+import { SnfImageError } from '../../errors.ts';
+
+/** Linux gives up after 40 symlinks in one lookup (ELOOP); so do we. */
+const MAX_SYMLINKS = 40;
+
+/** A guest path that cannot be read or written as asked. */
+export class GuestPathError extends SnfImageError {
+  override readonly name = 'GuestPathError';
+  constructor(
+    readonly guestPath: string,
+    reason: string,
+  ) {
+    super(`guest path ${guestPath}: ${reason}`);
+  }
+}
+
+export interface WriteOptions {
+  /** Permission bits; an existing file keeps its own when not given, a new one gets 0644. */
+  readonly mode?: number;
+  /** Owner; an existing file keeps its own when not given, a new one is root's. */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/**
+ * The mounted guest filesystem. Every path is resolved component by component
+ * the way the guest itself would see it (chroot semantics): an absolute
+ * symlink starts again at the guest root and `..` stops at it. So a symlink in
+ * an untrusted image can never lead a read or a write outside the guest.
+ */
+export class GuestRoot {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = posix.resolve(root);
+  }
+
+  /**
+   * The host path of a guest path, every symlink followed inside the guest.
+   * Components after the first missing one are appended as they are, so the
+   * result names where a new file would be created.
+   */
+  async resolve(guestPath: string): Promise<string> {
+    return this.#hostPath(await this.#resolveComponents(guestPath, true));
+  }
+
+  /** Like resolve, but a symlink as the last component is not followed. */
+  async resolveParent(guestPath: string): Promise<string> {
+    return this.#hostPath(await this.#resolveComponents(guestPath, false));
+  }
+
+  async stat(guestPath: string): Promise<Stats | undefined> {
+    return lstatOrUndefined(await this.resolve(guestPath));
+  }
+
+  async exists(guestPath: string): Promise<boolean> {
+    return (await this.stat(guestPath)) !== undefined;
+  }
+
+  async isFile(guestPath: string): Promise<boolean> {
+    return (await this.stat(guestPath))?.isFile() ?? false;
+  }
+
+  async isDirectory(guestPath: string): Promise<boolean> {
+    return (await this.stat(guestPath))?.isDirectory() ?? false;
+  }
+
+  /** The file's text, or undefined when it does not exist. */
+  async readText(guestPath: string): Promise<string | undefined> {
+    const buffer = await this.readBytes(guestPath);
+    return buffer?.toString('utf8');
+  }
+
+  async readBytes(guestPath: string): Promise<Buffer | undefined> {
+    const hostPath = await this.resolve(guestPath);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw new GuestPathError(guestPath, `cannot be read (${errorCode(error) ?? String(error)})`);
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw new GuestPathError(guestPath, 'is not a regular file');
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Replaces (or creates) a file atomically: the data goes to a new file in the
+   * same guest directory, which is then renamed over the old one. Rename
+   * replaces a symlink rather than writing through it.
+   */
+  async writeFile(guestPath: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
+    const hostPath = await this.resolve(guestPath);
+    const dir = posix.dirname(hostPath);
+    const dirStats = await lstatOrUndefined(dir);
+    if (!dirStats?.isDirectory()) {
+      throw new GuestPathError(guestPath, `its directory ${this.toGuest(dir)} does not exist in the guest`);
+    }
+    const existing = await lstatOrUndefined(hostPath);
+    if (existing && !existing.isFile()) throw new GuestPathError(guestPath, 'exists and is not a regular file');
+    const mode = options.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+    const uid = options.uid ?? existing?.uid ?? 0;
+    const gid = options.gid ?? existing?.gid ?? 0;
+
+    const temp = posix.join(dir, `.${posix.basename(hostPath)}.snf-image-${randomBytes(6).toString('hex')}`);
+    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.chown(uid, gid);
+      // chmod after chown: chown clears the set-id bits.
+      await handle.chmod(mode);
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    await handle.close();
+    await fs.rename(temp, hostPath);
+  }
+
+  /** Appends by rewriting the whole file, so the write stays atomic and confined. */
+  async appendText(guestPath: string, text: string, options: WriteOptions = {}): Promise<void> {
+    const current = (await this.readText(guestPath)) ?? '';
+    const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+    await this.writeFile(guestPath, current + separator + text, options);
+  }
+
+  /**
+   * Creates the missing directories of a guest path, each with the given mode
+   * and owner; existing ones are left as they are. An existing non-directory
+   * in the way is an error.
+   */
+  async makeDirectories(guestPath: string, options: WriteOptions = {}): Promise<void> {
+    const parts = splitGuestPath(guestPath);
+    for (let i = 1; i <= parts.length; i++) {
+      const partial = '/' + parts.slice(0, i).join('/');
+      const hostPath = await this.resolve(partial);
+      const stats = await lstatOrUndefined(hostPath);
+      if (stats?.isDirectory()) continue;
+      if (stats) throw new GuestPathError(partial, 'exists and is not a directory');
+      const parentStats = await lstatOrUndefined(posix.dirname(hostPath));
+      if (!parentStats?.isDirectory()) {
+        throw new GuestPathError(partial, `its directory ${this.toGuest(posix.dirname(hostPath))} does not exist in the guest`);
+      }
+      await fs.mkdir(hostPath, { mode: 0o700 });
+      await fs.chown(hostPath, options.uid ?? 0, options.gid ?? 0);
+      await fs.chmod(hostPath, options.mode ?? 0o755);
+    }
+  }
+
+  /** Removes a file or symlink (never what a symlink points to); missing is fine. */
+  async remove(guestPath: string): Promise<void> {
+    const hostPath = await this.resolveParent(guestPath);
+    const stats = await lstatOrUndefined(hostPath);
+    if (!stats) return;
+    if (stats.isDirectory()) throw new GuestPathError(guestPath, 'is a directory');
+    await fs.unlink(hostPath);
+  }
+
+  /** Names in a guest directory; empty when it does not exist. */
+  async list(guestPath: string): Promise<string[]> {
+    const hostPath = await this.resolve(guestPath);
+    if (!(await lstatOrUndefined(hostPath))?.isDirectory()) return [];
+    return (await fs.readdir(hostPath)).sort();
+  }
+
+  async chown(guestPath: string, uid: number, gid: number): Promise<void> {
+    await fs.lchown(await this.resolve(guestPath), uid, gid);
+  }
+
+  async chmod(guestPath: string, mode: number): Promise<void> {
+    const hostPath = await this.resolve(guestPath);
+    if ((await lstatOrUndefined(hostPath))?.isSymbolicLink()) throw new GuestPathError(guestPath, 'is a symlink');
+    await fs.chmod(hostPath, mode);
+  }
+
+  /** The guest's view of a host path under the root. */
+  toGuest(hostPath: string): string {
+    const relative = posix.relative(this.root, hostPath);
+    return relative === '' ? '/' : `/${relative}`;
+  }
+
+  #hostPath(components: readonly string[]): string {
+    return posix.join(this.root, ...components);
+  }
+
+  async #resolveComponents(guestPath: string, followLast: boolean): Promise<string[]> {
+    const pending = splitGuestPath(guestPath);
+    const resolved: string[] = [];
+    let symlinks = 0;
+    let missing = false;
+    while (pending.length > 0) {
+      const name = pending.shift() as string;
+      if (name === '.') continue;
+      if (name === '..') {
+        resolved.pop();
+        continue;
+      }
+      resolved.push(name);
+      if (missing || (pending.length === 0 && !followLast)) continue;
+      const stats = await lstatOrUndefined(this.#hostPath(resolved));
+      if (!stats) {
+        missing = true;
+        continue;
+      }
+      if (!stats.isSymbolicLink()) continue;
+      if (++symlinks > MAX_SYMLINKS) throw new GuestPathError(guestPath, 'too many levels of symbolic links');
+      const target = await fs.readlink(this.#hostPath(resolved));
+      resolved.pop();
+      if (target.startsWith('/')) resolved.length = 0;
+      pending.unshift(...target.split('/').filter((part) => part !== ''));
+    }
+    return resolved;
+  }
+}
+
+function splitGuestPath(guestPath: string): string[] {
+  if (!guestPath.startsWith('/')) throw new GuestPathError(guestPath, 'is not absolute');
+  return guestPath.split('/').filter((part) => part !== '');
+}
+
+async function lstatOrUndefined(hostPath: string): Promise<Stats | undefined> {
+  try {
+    return await fs.lstat(hostPath);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}

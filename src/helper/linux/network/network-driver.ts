@@ -1,0 +1,38 @@
+import type { BaseDistro } from '../distro.ts';
+import type { GuestRoot } from '../guest-path.ts';
+
+/** How a guest configures its network, so ConfigureNetwork writes what the guest reads. */
+export type NetworkDriver = 'networkmanager' | 'ifupdown' | 'netplan' | 'ifcfg' | 'networkd';
+
+/**
+ * The guest's own network tool. NM_NETWORKING asks for NetworkManager
+ * keyfiles; Ubuntu's netplan, a Debian with ifupdown, a RedHat with
+ * network-scripts follow; a guest whose systemd-networkd is enabled gets
+ * .network files. Undefined when the guest uses none of these.
+ */
+export async function chooseNetworkDriver(guest: GuestRoot, distro: BaseDistro | undefined, nmNetworking: boolean): Promise<NetworkDriver | undefined> {
+  if (nmNetworking) return 'networkmanager';
+  if (distro === 'debian') {
+    if (await guest.isDirectory('/etc/netplan')) return 'netplan';
+    if ((await guest.exists('/etc/network/interfaces')) || (await hasAny(guest, ['/sbin/ifup', '/usr/sbin/ifup']))) return 'ifupdown';
+    return (await networkdEnabled(guest)) ? 'networkd' : 'ifupdown';
+  }
+  if (distro === 'redhat') {
+    if (await guest.isDirectory('/etc/sysconfig/network-scripts')) return 'ifcfg';
+    if (await guest.isDirectory('/etc/NetworkManager/system-connections')) return 'networkmanager';
+    return 'ifcfg';
+  }
+  return (await networkdEnabled(guest)) ? 'networkd' : undefined;
+}
+
+async function networkdEnabled(guest: GuestRoot): Promise<boolean> {
+  for (const target of ['multi-user.target.wants', 'network-online.target.wants', 'sockets.target.wants']) {
+    if (await guest.exists(`/etc/systemd/system/${target}/systemd-networkd.service`)) return true;
+  }
+  return false;
+}
+
+async function hasAny(guest: GuestRoot, paths: readonly string[]): Promise<boolean> {
+  for (const path of paths) if (await guest.exists(path)) return true;
+  return false;
+}
