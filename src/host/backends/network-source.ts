@@ -83,7 +83,7 @@ function contentLength(response: Response): number | undefined {
 /** fetch reports "fetch failed" or "terminated"; the cause says what happened (ECONNREFUSED, other side closed). */
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-  const detail = cause?.code ?? cause?.message;
+  const detail = cause?.message ?? cause?.code;
   const message = error instanceof Error ? error.message : String(error);
   return detail ? `${message} (${detail})` : message;
 }
@@ -102,7 +102,7 @@ function responseSource(url: string, reader: ReadableStreamDefaultReader<Uint8Ar
           chunk = await reader.read();
         } catch (error) {
           if ((error as Error).name === 'AbortError') throw error;
-          throw new ImageDownloadFailed(url, `the connection failed after ${received} bytes: ${describeFetchError(error)}`);
+          throw new ImageDownloadFailed(url, `the transfer broke off after ${received} bytes: ${describeFetchError(error)}`);
         }
         if (chunk.done) done = true;
         else pending = chunk.value;

@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * A real HTTP server on 127.0.0.1 serving one image in the ways the network
+ * back-end meets in the field:
+ *   /image.img            with Content-Length
+ *   /chunked.img          without it (chunked transfer)
+ *   /signed.img?sig=...   only with its exact query string, HEAD refused (a pre-signed URL)
+ *   /drop.img             Content-Length, then the connection cut halfway
+ *   /drop-chunked.img     chunked, then the connection cut halfway
+ *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
+ * Anything else is 404.
+ */
+export interface ImageServer {
+  readonly url: string;
+  /** Connections still held open by /stall.img: 0 once those clients have gone. */
+  stalledConnections(): number;
+  close(): Promise<void>;
+}
+
+export const SIGNED_QUERY = 'X-Amz-Signature=0a1b2c&X-Amz-Expires=300&name=a%20b';
+
+export async function startImageServer(image: Buffer): Promise<ImageServer> {
+  const sockets = new Set<Socket>();
+  const stalled = new Set<Socket>();
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/stall.img') && req.socket) {
+      stalled.add(req.socket);
+      req.socket.on('close', () => stalled.delete(req.socket));
+    }
+    serve(image, req, res);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stalledConnections: () => stalled.size,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const head = req.method === 'HEAD';
+  const half = Math.floor(image.length / 2);
+  switch (url.pathname) {
+    case '/image.img':
+      res.writeHead(200, { 'content-length': image.length });
+      return void (head ? res.end() : sendSlowly(res, image, image.length, 'end'));
+    case '/chunked.img':
+      res.writeHead(200);
+      return void (head ? res.end() : sendSlowly(res, image, image.length, 'end'));
+    case '/signed.img':
+      if (url.search !== `?${SIGNED_QUERY}`) return void res.writeHead(403).end();
+      if (head) return void res.writeHead(403).end();
+      res.writeHead(200, { 'content-length': image.length });
+      return void sendSlowly(res, image, image.length, 'end');
+    case '/drop.img':
+      res.writeHead(200, { 'content-length': image.length });
+      return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));
+    case '/drop-chunked.img':
+      res.writeHead(200);
+      return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));
+    case '/stall.img':
+      res.writeHead(200, { 'content-length': image.length });
+      return void (head ? res.end() : sendSlowly(res, image, 1024 * 1024, 'hang'));
+    default:
+      res.writeHead(404).end();
+  }
+}
+
+/** Writes `length` bytes in 64 KiB pieces, honouring back-pressure, then ends, cuts or keeps the connection open. */
+function sendSlowly(res: ServerResponse, image: Buffer, length: number, then: 'end' | 'cut' | 'hang'): void {
+  let offset = 0;
+  const next = (): void => {
+    while (offset < length) {
+      const piece = image.subarray(offset, Math.min(length, offset + 65536));
+      offset += piece.length;
+      if (!res.write(piece)) return void res.once('drain', next);
+    }
+    if (then === 'end') res.end();
+    else if (then === 'cut') res.socket?.destroy();
+  };
+  next();
+}
