@@ -173,8 +173,10 @@ function tokenize(text: string, file: string): Word[][] {
       i++;
     } else if ((ch === '$' && startsExpansion(text, i)) || ch === '`') {
       markExpansion(i);
-      appendUnquoted(ch);
-      i++;
+      // Skip a $(...) whole, so its parenthesis is reported as the substitution it is.
+      const end = text[i + 1] === '(' ? closingParenthesis(text, i + 1) : i + 1;
+      for (const c of text.slice(i, end)) appendUnquoted(c);
+      i = end;
     } else if (SHELL_OPERATORS.has(ch)) {
       throw new ShellSyntaxError(file, line, `the shell operator ${ch} is not allowed; quote the value if it is part of it`);
     } else {
@@ -196,6 +198,17 @@ function dollarExpansion(text: string, at: number): string {
   if (next === '(') return 'a $(...) command substitution';
   if (next === "'" || next === '"') return `$${next}...${next} quoting`;
   return 'a $ variable expansion';
+}
+
+/** The index after the parenthesis that closes the one at `open`, or the end of its line. */
+function closingParenthesis(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length && text[i] !== '\n'; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return i + 1;
+  }
+  const newline = text.indexOf('\n', open);
+  return newline < 0 ? text.length : newline;
 }
 
 function countNewlines(s: string): number {
