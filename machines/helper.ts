@@ -110,8 +110,13 @@ function propertyValues(properties: Readonly<Record<string, string>>): Record<st
 
 type HelperEvent = HelperEffectEvent;
 
+export interface HelperOutput {
+  /** The line written to the result channel: SUCCESS or ERROR: <task>: <reason>. */
+  readonly result: string;
+}
+
 export const helperMachine = setup({
-  types: {} as { context: HelperContext; input: HelperInput; events: HelperEvent },
+  types: {} as { context: HelperContext; input: HelperInput; events: HelperEvent; output: HelperOutput },
   actors: {
     readRules: effectPlaceholder<Record<string, never>, RulesRead>('readRules'),
     // Pure: decoding is computation, not an effect; it is an actor so a bad JSON fails like any step.

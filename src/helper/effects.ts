@@ -13,7 +13,7 @@ import type { TaskValue } from './task.ts';
  * - `helper.warning` `{ message }`: a task's warning, for the monitor;
  * - `helper.stderr` `{ lines }`: the stderr tail of a command that failed.
  */
-export interface HelperEffects {
+export type HelperEffects = {
   /** Reads and validates rules.json (mounting the config device read-only when there is one). */
   readonly readRules: Effect<Record<string, never>, RulesRead>;
   /** Reads the partition table of the first disk and, when asked, detects OSFAMILY and ROOT_PARTITION. */
@@ -26,7 +26,7 @@ export interface HelperEffects {
   /** Unmounts the given mountpoints in the given order, retrying busy ones. */
   readonly unmountAll: Effect<{ readonly mountpoints: readonly string[] }, void>;
   readonly powerOff: Effect<Record<string, never>, void>;
-}
+};
 
 export const HELPER_EFFECTS = ['readRules', 'detect', 'runTask', 'writeMonitor', 'writeResult', 'unmountAll', 'powerOff'] as const satisfies readonly (keyof HelperEffects)[];
 

@@ -58,7 +58,7 @@ export function workingWorld(properties: Record<string, unknown> = { OSFAMILY: '
       };
     },
     detect: async () => ({ osFamily: 'linux', rootPartition: 2, resizePartition: 2 }),
-    runTask: async ({ task, env }, ctx) => {
+    runTask: async ({ task, env }, ctx): Promise<{ values: Record<string, string> }> => {
       ran.push(task);
       if (task === 'MountImage') {
         for (const m of GUEST_MOUNTS) mount(ctx, m);
