@@ -1,0 +1,162 @@
+import { SnfImageError } from '../errors.ts';
+
+/**
+ * The monitor channel: the line protocol the helper speaks on ttyS2 and the
+ * `image-helper` messages the host makes of it, with snf-image's limits.
+ *
+ *   TASK_START:<task>   TASK_END:<task>   WARNING:<text>   ERROR:<text>
+ *   STDERR:<n>:<first line>, then n-1 lines taken as they are
+ *
+ * A WARNING or ERROR text that starts with `"` right after the colon is a
+ * JSON string, so a message can carry newlines without breaking the framing
+ * (`monitorLine` writes them so). snf-image's helper always put a space
+ * after the colon, so its plain texts are never mistaken for JSON.
+ */
+
+export type ImageHelperMessage =
+  | { readonly type: 'image-helper'; readonly subtype: 'task-start' | 'task-end'; readonly task: string }
+  | { readonly type: 'image-helper'; readonly subtype: 'warning' | 'error'; readonly messages: readonly [string] }
+  | { readonly type: 'image-helper'; readonly subtype: 'error'; readonly stderr: string };
+
+export const MONITOR_LIMITS = {
+  /** Characters in a line, its newline included. */
+  lineChars: 512,
+  /** Lines the helper may send in a whole run, blank and STDERR lines included. */
+  lines: 100,
+  /** Lines one STDERR excerpt may announce. */
+  stderrLines: 10,
+} as const;
+
+export class MonitorProtocolError extends SnfImageError {
+  override readonly name = 'MonitorProtocolError';
+  constructor(readonly reason: string) {
+    super(`the helper broke the monitor protocol: ${reason}`);
+  }
+}
+
+const COMMANDS = { TASK_START: 'task-start', TASK_END: 'task-end', WARNING: 'warning', ERROR: 'error' } as const;
+type Command = keyof typeof COMMANDS;
+
+/** Turns the monitor channel's text, in chunks as it arrives, into messages. */
+export class MonitorChannelParser {
+  #pending = '';
+  #lines = 0;
+  #stderr: { text: string; left: number } | undefined;
+  #failure: MonitorProtocolError | undefined;
+
+  /** Throws MonitorProtocolError on the first violation, and on every call after it. */
+  push(chunk: string): ImageHelperMessage[] {
+    if (this.#failure) throw this.#failure;
+    this.#pending += chunk;
+    const messages: ImageHelperMessage[] = [];
+    let newline: number;
+    while ((newline = this.#pending.indexOf('\n')) !== -1) {
+      const line = this.#pending.slice(0, newline);
+      this.#pending = this.#pending.slice(newline + 1);
+      this.#guard(() => {
+        this.#checkLength(line.length + 1);
+        const message = this.#line(line);
+        if (message) messages.push(message);
+      });
+    }
+    // The newline still to come counts too.
+    this.#guard(() => this.#checkLength(this.#pending.length + 1));
+    return messages;
+  }
+
+  /** The channel closed: a last line without newline still counts, a cut STDERR excerpt is sent as it is. */
+  end(): ImageHelperMessage[] {
+    const messages = this.#pending === '' ? [] : this.push('\n');
+    if (this.#stderr) messages.push({ type: 'image-helper', subtype: 'error', stderr: this.#stderr.text });
+    this.#stderr = undefined;
+    return messages;
+  }
+
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof MonitorProtocolError) this.#failure = error;
+      throw error;
+    }
+  }
+
+  #checkLength(chars: number): void {
+    if (chars > MONITOR_LIMITS.lineChars) {
+      throw new MonitorProtocolError(`line ${this.#lines + 1} is longer than ${MONITOR_LIMITS.lineChars} characters`);
+    }
+  }
+
+  #line(raw: string): ImageHelperMessage | undefined {
+    this.#lines += 1;
+    if (this.#lines > MONITOR_LIMITS.lines) throw new MonitorProtocolError(`more than ${MONITOR_LIMITS.lines} lines in one run`);
+    if (this.#stderr) return this.#stderrLine(raw);
+    const line = raw.trim();
+    if (line === '') return undefined;
+    if (line.startsWith('STDERR:')) return this.#stderrStart(line);
+    const colon = line.indexOf(':');
+    const command = line.slice(0, colon);
+    if (colon === -1 || !Object.hasOwn(COMMANDS, command)) {
+      throw new MonitorProtocolError(`line ${this.#lines} has an unknown command: ${JSON.stringify(line.slice(0, 40))}`);
+    }
+    const value = line.slice(colon + 1);
+    const subtype = COMMANDS[command as Command];
+    if (subtype === 'task-start' || subtype === 'task-end') return { type: 'image-helper', subtype, task: value };
+    return { type: 'image-helper', subtype, messages: [decodeText(value)] };
+  }
+
+  #stderrStart(line: string): ImageHelperMessage | undefined {
+    const match = /^STDERR:(\d+):(.*)$/s.exec(line);
+    if (!match) throw new MonitorProtocolError(`line ${this.#lines} is not STDERR:<lines>:<text>`);
+    const count = Number(match[1]);
+    if (count > MONITOR_LIMITS.stderrLines) {
+      throw new MonitorProtocolError(`line ${this.#lines} announces ${count} STDERR lines, more than ${MONITOR_LIMITS.stderrLines}`);
+    }
+    if (count === 0) return { type: 'image-helper', subtype: 'error', stderr: '' };
+    this.#stderr = { text: '', left: count };
+    return this.#stderrLine(match[2] ?? '');
+  }
+
+  #stderrLine(raw: string): ImageHelperMessage | undefined {
+    const excerpt = this.#stderr!;
+    // A serial line discipline may turn \n into \r\n.
+    excerpt.text += `${raw.replace(/\r$/, '')}\n`;
+    excerpt.left -= 1;
+    if (excerpt.left > 0) return undefined;
+    this.#stderr = undefined;
+    return { type: 'image-helper', subtype: 'error', stderr: excerpt.text };
+  }
+}
+
+function decodeText(value: string): string {
+  if (!value.startsWith('"')) return value;
+  try {
+    const decoded: unknown = JSON.parse(value);
+    return typeof decoded === 'string' ? decoded : value;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The line the helper writes for a report. Texts are JSON strings, cut to
+ * fit in a line, so newlines and quotes cannot break the framing.
+ */
+export function monitorLine(command: Command, text: string): string {
+  if (command === 'TASK_START' || command === 'TASK_END') return `${command}:${text}\n`;
+  let cut = text;
+  for (;;) {
+    const line = `${command}:${JSON.stringify(cut)}\n`;
+    if (line.length <= MONITOR_LIMITS.lineChars) return line;
+    cut = cut.slice(0, cut.length - (line.length - MONITOR_LIMITS.lineChars));
+  }
+}
+
+/** The STDERR excerpt the helper writes for a failed task: its last lines, each cut to fit. */
+export function stderrLines(stderr: string): string {
+  const lines = stderr.replace(/\n+$/, '').split('\n').slice(-MONITOR_LIMITS.stderrLines);
+  const header = `STDERR:${lines.length}:`;
+  const fit = (line: string, room: number) => line.slice(0, room);
+  const [first = '', ...rest] = lines;
+  return [header + fit(first, MONITOR_LIMITS.lineChars - 1 - header.length), ...rest.map((line) => fit(line, MONITOR_LIMITS.lineChars - 1))].join('\n') + '\n';
+}
