@@ -23,7 +23,12 @@ export class MissingOsParameterError extends SnfImageError {
     given: SourcedValue<string | Secret> | undefined,
     hint: string,
   ) {
-    const what = given === undefined ? `the OS parameter ${parameter} is missing` : `${describeValue(given)} is empty`;
+    const what =
+      given === undefined
+        ? `the OS parameter ${parameter} is missing`
+        : given.where === undefined
+          ? `the OS parameter ${parameter} is empty`
+          : `${given.name} (set in ${given.where}) is empty`;
     super(`${what}: ${hint}`);
   }
 }
