@@ -1,0 +1,62 @@
+import { CONFIG_FILE } from '../host/inputs/config-file.ts';
+
+/**
+ * The operator's files that install-os writes once, when missing: every
+ * entry commented out, so the defaults apply until the operator chooses.
+ */
+export function configFileText(): string {
+  return `# snf-image configuration, read by every snf-image script (${CONFIG_FILE}).
+# NAME=value lines, as in a shell, but never run as a shell script: no $(...),
+# no $VAR. Every entry below shows its default.
+#
+# OS parameter defaults may be set here too, under upper-case names
+# (IMG_FORMAT=diskdump); a variant file and then Ganeti's -O values override them.
+
+# The helper VM: its files, its limits, and who runs it.
+#HELPER_DIR=/var/lib/snf-image/helper/
+#HELPER_SOFT_TIMEOUT=120
+#HELPER_HARD_TIMEOUT=5
+#HELPER_USER=nobody
+#HELPER_MEMORY=512
+#HELPER_DEBUG=no
+# auto (KVM when /dev/kvm works, TCG otherwise), kvm or tcg.
+#HELPER_ACCEL=auto
+
+# Program that receives the progress messages (JSON lines) on stdin and the
+# instance name as its argument; empty sends them to the Ganeti log.
+#PROGRESS_MONITOR=
+
+# Network configuration of the guest.
+#DHCP_TAGS="auto dhcp nfdhcpd"
+#STATEFUL_DHCPV6_TAGS="dhcpv6 stateful_dhcpv6"
+#STATELESS_DHCPV6_TAGS="nfdhcpd stateless_dhcpv6"
+# What to do with a single NIC that has no IP: dhcp, dhcpv6, slaac, slaac_dhcp,
+# dhcp+dhcpv6, dhcp+slaac, dhcp+slaac_dhcp, or empty to leave it alone.
+#DEFAULT_NIC_CONFIG=dhcp
+
+# Windows guests.
+#WINDOWS_TIMEZONE="GMT Standard Time"
+
+# Debugging.
+#IMAGE_DEBUG=no
+#CLOUD_INIT_DEBUG=no
+
+# Where the local back-end finds images (img_id=NAME).
+#IMAGE_DIR=/var/lib/snf-image
+
+# Variants (-o snf-image+NAME read VARIANTS_DIR/NAME.conf).
+#VARIANTS_DIR=/etc/ganeti/snf-image/variants
+`;
+}
+
+export function defaultVariantText(): string {
+  return `# The "default" variant of the snf-image OS definition (-o snf-image+default).
+# NAME=value lines that override ${CONFIG_FILE} for instances of this
+# variant: settings or OS parameter defaults, e.g.
+#IMG_FORMAT=diskdump
+`;
+}
+
+export function variantsListText(): string {
+  return 'default\n';
+}

@@ -1,0 +1,80 @@
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { SnfImageError } from '../errors.ts';
+import { createLogger } from '../log.ts';
+import { diskFromEnv, type DiskDevice } from './disk-device.ts';
+import { reportOutcome } from './script-outcome.ts';
+
+/**
+ * Ganeti's import script (gnt-backup import): stdin onto the disk
+ * IMPORT_DEVICE, from its first byte. A file disk is opened for update and
+ * never truncated, so a disk larger than the export keeps its size (the rest
+ * stays as it was: zeros on the fresh disk Ganeti creates).
+ *
+ * Ganeti says nothing about the size to expect, so a "short" stream is judged
+ * by what can be known: no data at all, or stdin failing (a read error, the
+ * sender's pipe reset) is a failure; so is more data than the disk holds.
+ * A stream that ends early but cleanly is not detectable here; Ganeti's own
+ * pipeline (socat and dd with pipefail) reports a transfer that broke.
+ */
+export class ImportStreamError extends SnfImageError {
+  override readonly name = 'ImportStreamError';
+}
+
+export interface ImportStreams {
+  readonly input: Readable;
+}
+
+export interface ImportSummary {
+  readonly disk: DiskDevice;
+  readonly bytesWritten: number;
+}
+
+export async function runImport(env: Readonly<Record<string, string | undefined>>, streams: ImportStreams = { input: process.stdin }): Promise<number> {
+  const log = createLogger().child({ component: 'import' });
+  return reportOutcome(log, async () => {
+    const disk = await diskFromEnv(env, 'IMPORT_DEVICE');
+    log.info({ device: disk.path, kind: disk.kind, bytes: disk.sizeBytes }, `importing onto ${disk.path} (${disk.sizeBytes} bytes)`);
+    const { bytesWritten } = await importStream(disk, streams.input);
+    const rest = disk.sizeBytes - bytesWritten;
+    log.info(
+      { device: disk.path, bytesWritten, diskBytes: disk.sizeBytes },
+      rest === 0 ? `imported ${bytesWritten} bytes, the whole disk` : `imported ${bytesWritten} bytes; the disk's last ${rest} bytes were left as they were`,
+    );
+  });
+}
+
+/** Writes the stream onto the disk and flushes it to stable storage before reporting success. */
+export async function importStream(disk: DiskDevice, input: Readable): Promise<ImportSummary> {
+  const handle = await open(disk.path, 'r+');
+  let bytesWritten = 0;
+  try {
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        if (bytesWritten + chunk.length > disk.sizeBytes) {
+          throw new ImportStreamError(
+            `the import stream holds more than the ${disk.sizeBytes} bytes of ${disk.path}: the disk is smaller than the exported one; import onto a disk at least as large`,
+          );
+        }
+        await writeFully(handle, chunk, bytesWritten);
+        bytesWritten += chunk.length;
+      }
+    } catch (error) {
+      if (error instanceof ImportStreamError) throw error;
+      throw new ImportStreamError(`the import onto ${disk.path} failed after ${bytesWritten} bytes: ${(error as Error).message}`, { cause: error });
+    }
+    if (bytesWritten === 0) throw new ImportStreamError(`the import stream for ${disk.path} was empty: no data arrived on stdin, the disk was not changed`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { disk, bytesWritten };
+}
+
+async function writeFully(handle: Awaited<ReturnType<typeof open>>, chunk: Buffer, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, position + offset);
+    offset += bytesWritten;
+  }
+}
