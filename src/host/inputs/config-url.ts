@@ -47,7 +47,8 @@ export class ConfigUrlTimeoutError extends SnfImageError {
 export class ConfigUrlRequestError extends SnfImageError {
   override readonly name = 'ConfigUrlRequestError';
   constructor(url: string, cause: unknown) {
-    super(`fetching config_url ${shownUrl(url)} failed (${describeCause(cause)}): check the URL and that this node can reach the server`, { cause });
+    const reason = hideSecretParts(describeCause(cause), url);
+    super(`fetching config_url ${shownUrl(url)} failed (${reason}): check the URL and that this node can reach the server`, { cause });
   }
 }
 
@@ -123,7 +124,8 @@ function textValue(url: string, name: OsParameterName, key: string, value: unkno
 async function download(url: string, options: ConfigUrlOptions): Promise<string> {
   const signal = AbortSignal.timeout(options.timeoutSeconds * 1000);
   try {
-    const response = await options.fetch(url, { signal, redirect: 'follow', headers: { accept: 'application/json' } });
+    const { target, headers } = withBasicAuth(url);
+    const response = await options.fetch(target, { signal, redirect: 'follow', headers });
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new ConfigUrlStatusError(url, response.status, response.statusText);
@@ -148,12 +150,33 @@ async function readLimited(url: string, response: Response, maxBytes: number): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** fetch refuses user:password@ in a URL; curl sent it as basic authentication, and so do we. */
+function withBasicAuth(url: string): { target: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (parsed.username === '' && parsed.password === '') return { target: url, headers };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  parsed.username = '';
+  parsed.password = '';
+  return { target: parsed.href, headers };
+}
+
 /** The URL without credentials, query or fragment, which may carry tokens. */
 function shownUrl(url: string): string {
   if (!URL.canParse(url)) return url.replace(/[?#].*$/s, '');
   const parsed = new URL(url);
   const hidden = parsed.search !== '' || parsed.hash !== '' ? '?...' : '';
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}${hidden}`;
+}
+
+/** A message about the URL with its credentials, query and fragment replaced, wherever they appear. */
+function hideSecretParts(text: string, url: string): string {
+  let hidden = text.split(url).join(shownUrl(url));
+  if (!URL.canParse(url)) return hidden;
+  const { password, search, hash } = new URL(url);
+  for (const part of [password, search, hash]) if (part.length > 1) hidden = hidden.split(part).join('...');
+  return hidden;
 }
 
 function describeCause(error: unknown): string {
