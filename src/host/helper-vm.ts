@@ -53,8 +53,9 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
       ctx.signal.addEventListener('abort', killGroup, { once: true });
       ctx.emit({ type: 'helper.started', pid });
 
-      forEachLine(child.stdout, (line) => log.info(`HELPER: ${line}`));
-      forEachLine(child.stderr, (line) => log.info(`HELPER: ${line}`));
+      // stdio is all pipes past stdin, so these streams exist.
+      forEachLine(child.stdout!, (line) => log.info(`HELPER: ${line}`));
+      forEachLine(child.stderr!, (line) => log.info(`HELPER: ${line}`));
       const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
 
       // The helper's own exit ends the run; anything it started goes with it.

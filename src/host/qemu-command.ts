@@ -80,7 +80,10 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
   const configDisk = hasFloppyController(spec.machine)
     ? ['-drive', `file=${optionValue(spec.configDevice)},format=raw,if=floppy`]
     : ['-drive', `file=${optionValue(spec.configDevice)},format=raw,if=none,id=config`, '-device', `virtio-blk-${bus},drive=config`];
-  const serial = (index: number, id: string, backend: string) => ['-chardev', `${backend},id=${id}`, '-device', `isa-serial,chardev=${id},index=${index}`];
+  const serial = (index: number, id: string, backend: string, ...options: string[]) => [
+    '-chardev', [backend, `id=${id}`, ...options].join(','),
+    '-device', `isa-serial,chardev=${id},index=${index}`,
+  ];
 
   const kernelArgs = [
     'console=ttyS0',
@@ -115,8 +118,8 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     ...instanceDisks,
     ...configDisk,
     ...serial(0, 'console', 'stdio'),
-    ...serial(1, 'result', `file,path=${optionValue(spec.resultPath)}`),
-    ...serial(2, 'monitor', `socket,fd=${MONITOR_CHANNEL_FD}`),
+    ...serial(1, 'result', 'file', `path=${optionValue(spec.resultPath)}`),
+    ...serial(2, 'monitor', 'socket', `fd=${MONITOR_CHANNEL_FD}`),
     ...(spec.debug ? serial(3, 'debug', 'pty') : []),
   ];
   return { command: spec.qemu, args, devices, rulesDevice };
