@@ -40,7 +40,7 @@ export interface QemuCommand {
 }
 
 /** qemu splits option values on commas; a comma inside a value is written twice. */
-function optionValue(value: string): string {
+export function optionValue(value: string): string {
   return value.replaceAll(',', ',,');
 }
 
