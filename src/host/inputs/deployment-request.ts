@@ -36,6 +36,13 @@ import { mergeLayers, type ValueLayer } from './sourced-value.ts';
 import { readVariant } from './variants.ts';
 import { checkParameterFormats, checkRequiredParameters, type ImageFormat } from './verify-rules.ts';
 
+export type { EffectiveConfig, HelperAccel, DefaultNicConfig } from './settings.ts';
+export type { OsParameters } from './os-parameters.ts';
+export type { Environment, HelperDiskType, Hypervisor, InstanceDisk } from './ganeti-env.ts';
+export type { ImageFormat } from './verify-rules.ts';
+export type { InputFiles, PathKind } from './input-files.ts';
+export { realInputFiles } from './real-input-files.ts';
+
 export interface DeploymentRequest {
   readonly instanceName: string;
   readonly hypervisor: Hypervisor;

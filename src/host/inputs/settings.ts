@@ -129,9 +129,9 @@ const UNUSED_SNF_IMAGE_SETTINGS = new Set([
  */
 export function resolveSettings(layer: ValueLayer, warnings: string[]): EffectiveConfig {
   const resolved: Record<string, unknown> = {};
-  for (const [name, { default: fallback, schema, ...rest }] of Object.entries(SETTINGS) as [SettingName, Setting<z.ZodType>][]) {
+  for (const [name, { default: fallback, schema, emptyIsValue }] of Object.entries(SETTINGS) as [SettingName, Setting<z.ZodType>][]) {
     const given = layer.get(name) ?? (name === 'QEMU' ? legacyKvm(layer, warnings) : undefined);
-    const useGiven = given !== undefined && (given.value !== '' || rest.emptyIsValue === true);
+    const useGiven = given !== undefined && (given.value !== '' || emptyIsValue === true);
     const result = schema.safeParse(useGiven ? given.value : fallback);
     if (!result.success) {
       const reason = result.error.issues[0]?.message ?? 'the value is not valid';
