@@ -1,0 +1,17 @@
+// Runs benchmark cases: `npm run bench` runs them all, `npm run bench -- copy` the named ones.
+// Each case is a module under bench/ whose run() prints its own results.
+
+const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> = {
+  copy: () => import('./copy.ts'),
+};
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in CASES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark case(s): ${unknown.join(', ')}; known: ${Object.keys(CASES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of requested.length > 0 ? requested : Object.keys(CASES)) {
+  console.log(`== ${name}`);
+  await (await CASES[name]!()).run();
+}
