@@ -25,6 +25,17 @@
  * it is a secret, and what to do. Warnings (yes/no values that are neither,
  * unknown settings, unknown config_url keys) are returned, for the caller to
  * log and report; nothing here logs or prints.
+ *
+ * Decisions where snf-image left room:
+ * - img_format, os_product_key and os_answer_file are checked in create too,
+ *   and the img_passwd/img_passwd_hash conflict in verify too, so a bad value
+ *   fails before anything is created.
+ * - config_url values must be JSON strings (img_properties, inst_properties
+ *   and img_personality may also be the JSON itself); see config-url.ts.
+ * - HYPERVISOR may also be `fake` (Ganeti's test hypervisor): the helper runs
+ *   under qemu whatever the instance's hypervisor.
+ * - The machine type comes from INSTANCE_HV_machine_version, the name Ganeti's
+ *   kvm hypervisor uses.
  */
 import { configFilePaths, readConfigFiles } from './config-file.ts';
 import { fetchConfigUrl } from './config-url.ts';

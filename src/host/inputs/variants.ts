@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
-import { readAssignmentsFile } from './config-file.ts';
+import { ConfigFileReadError, readAssignmentsFile } from './config-file.ts';
 import type { InputFiles } from './input-files.ts';
 import type { ValueLayer } from './sourced-value.ts';
 
@@ -82,7 +82,12 @@ export async function readVariant(variant: string | undefined, locations: Varian
 }
 
 async function readVariantsList(path: string, files: InputFiles): Promise<string[]> {
-  const text = (await files.readText(path)) ?? '';
+  let text: string;
+  try {
+    text = (await files.readText(path)) ?? '';
+  } catch (error) {
+    throw new ConfigFileReadError(path, error);
+  }
   return text
     .split('\n')
     .map((line) => line.trim())
