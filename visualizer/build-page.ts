@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { PAGE_DATA_ID, type PageData } from './page-data.ts';
+
+const PAGE_ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
+const PAGE_STYLES = fileURLToPath(new URL('./page/styles.css', import.meta.url));
+
+let bundle: Promise<string> | undefined;
+
+/** The page's script, bundled once per process. esbuild is loaded only here: nothing else at run time needs it. */
+function pageScript(): Promise<string> {
+  bundle ??= import('esbuild').then(async (esbuild) => {
+    const result = await esbuild.build({ entryPoints: [PAGE_ENTRY], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none' });
+    return result.outputFiles[0]!.text;
+  });
+  return bundle;
+}
+
+/**
+ * One self-contained HTML file: styles, script and data inline, and a
+ * content security policy that forbids every fetch, so the page works
+ * offline and a trace never leaves the machine it is opened on.
+ */
+export async function buildPageHtml(data: PageData, title: string): Promise<string> {
+  const [script, styles] = await Promise.all([pageScript(), readFile(PAGE_STYLES, 'utf8')]);
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${styles}</style>`,
+    '</head><body><div id="app"></div>',
+    `<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>`,
+    `<script>${script.replace(/<\/(script)/gi, '<\\/$1')}</script>`,
+    '</body></html>',
+  ].join('\n');
+}
+
+/** JSON inside a script element must not contain `</script>` or `<!--`; escaping every `<` rules both out. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

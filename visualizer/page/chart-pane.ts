@@ -1,0 +1,45 @@
+/// <reference lib="dom" />
+import type { ChartView } from '../page-data.ts';
+import { h } from './dom.ts';
+
+/** The machine's chart with the step's active states lit; a failure state reached turns red. */
+export class ChartPane {
+  readonly element: HTMLElement;
+  readonly #states = new Map<string, SVGGElement>();
+  #lit: SVGGElement[] = [];
+
+  constructor(chart: ChartView | undefined, machine: string) {
+    this.element = h('section', { class: 'chart-pane' });
+    if (!chart) {
+      this.element.append(h('p', { class: 'no-chart', text: `No chart is known for the machine "${machine}"; the steps below still name its states.` }));
+      return;
+    }
+    // The SVG was drawn at build time from the machine itself; it is trusted markup.
+    this.element.innerHTML = chart.svg;
+    for (const g of this.element.querySelectorAll<SVGGElement>('g.state[data-path]')) this.#states.set(g.dataset.path ?? '', g);
+  }
+
+  show(paths: readonly string[], failed: boolean): void {
+    for (const g of this.#lit) g.classList.remove('active', 'leaf', 'failed-now');
+    this.#lit = [];
+    const leaves = paths.filter((p) => !paths.some((other) => other.startsWith(`${p}.`)));
+    for (const path of paths) {
+      const g = this.#states.get(path);
+      if (!g) continue;
+      g.classList.add('active');
+      if (leaves.includes(path)) g.classList.add('leaf');
+      if (failed && g.classList.contains('failure')) g.classList.add('failed-now');
+      this.#lit.push(g);
+    }
+    const leaf = this.#states.get(leaves[0] ?? '');
+    if (leaf) this.#reveal(leaf);
+  }
+
+  /** Keeps the active state in view when the chart is larger than its pane. */
+  #reveal(g: SVGGElement): void {
+    const pane = this.element.getBoundingClientRect();
+    const box = g.getBoundingClientRect();
+    if (box.left < pane.left || box.right > pane.right) this.element.scrollLeft += box.left - pane.left - pane.width / 2 + box.width / 2;
+    if (box.top < pane.top || box.bottom > pane.bottom) this.element.scrollTop += box.top - pane.top - pane.height / 2 + box.height / 2;
+  }
+}

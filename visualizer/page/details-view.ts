@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+import type { HelperTask, Run, Step } from '../run/run.ts';
+import { formatTime, h } from './dom.ts';
+
+/**
+ * What the current step means: its event and state, the failure once the run
+ * has reached it (in red, with the error and the step that set it off), and
+ * the helper's tasks as they stood at that moment.
+ */
+export class DetailsView {
+  readonly element: HTMLElement;
+  readonly #helperState: string | null;
+
+  constructor(
+    private readonly run: Run,
+    private readonly onSelect: (index: number) => void,
+  ) {
+    this.element = h('section', { class: 'details-view' });
+    const first = run.tasks[0];
+    this.#helperState = first ? (stepAtSeq(run, first.startSeq)?.state ?? null) : null;
+  }
+
+  show(index: number): void {
+    const step = this.run.steps[index];
+    const parts: HTMLElement[] = [];
+    if (step) parts.push(this.#stepBox(step));
+    const failure = this.run.failure;
+    if (failure && index >= failure.stepIndex) parts.push(this.#failureBox());
+    if (this.run.tasks.length > 0 && step) parts.push(this.#tasksBox(step));
+    this.element.replaceChildren(...parts);
+  }
+
+  #stepBox(step: Step): HTMLElement {
+    return h('div', { class: 'step-box' }, [
+      h('div', { class: 'step-title' }, [h('strong', { text: `Step ${step.index + 1} of ${this.run.steps.length}` }), ` at ${formatTime(step.at)}`]),
+      h('div', {}, [h('span', { class: 'label', text: 'event ' }), h('code', { class: 'current-event', text: step.event })]),
+      h('div', {}, [h('span', { class: 'label', text: 'state ' }), h('code', { class: 'current-state', text: step.state }), ` (${step.status})`]),
+      ...(step.detail ? [h('div', { class: 'step-detail', text: step.detail })] : []),
+    ]);
+  }
+
+  #failureBox(): HTMLElement {
+    const failure = this.run.failure!;
+    const call = failure.callId === null ? undefined : this.run.calls.find((c) => c.callId === failure.callId);
+    const goTo = (label: string, index: number) => {
+      const button = h('button', { class: 'link', text: label });
+      button.addEventListener('click', () => this.onSelect(index));
+      return button;
+    };
+    return h('div', { class: 'failure-box', attrs: { role: 'alert' } }, [
+      h('div', { class: 'failure-title', text: `Failed in ${failure.state}` }),
+      h('div', { class: 'failure-error', text: `${failure.error.name}: ${failure.error.message}` }),
+      h('div', { class: 'failure-cause' }, [
+        call ? `caused by effect ${call.effect} (call #${call.callId}) at ` : 'caused at ',
+        goTo(`step ${failure.causeStepIndex + 1}`, failure.causeStepIndex),
+        '; failure state reached at ',
+        goTo(`step ${failure.stepIndex + 1}`, failure.stepIndex),
+      ]),
+    ]);
+  }
+
+  #tasksBox(step: Step): HTMLElement {
+    const rows = this.run.tasks.map((task) => {
+      const status = taskStatusAt(task, step.seq);
+      return h('li', { class: `task task-${status}`, title: task.messages.join('\n') }, [
+        h('span', { class: 'task-name', text: task.name }),
+        h('span', { class: 'task-status', text: status }),
+        ...(status === 'failed' && task.messages.length > 0 ? [h('div', { class: 'task-message', text: task.messages.join('\n') })] : []),
+      ]);
+    });
+    const heading = this.#helperState ? `Helper tasks (inside ${this.#helperState})` : 'Helper tasks';
+    return h('div', { class: 'tasks-box' }, [h('h3', { text: heading }), h('ol', { class: 'task-list' }, rows)]);
+  }
+}
+
+function taskStatusAt(task: HelperTask, seq: number): string {
+  if (task.startSeq > seq) return 'waiting';
+  if (task.endSeq === null || task.endSeq > seq) return 'running';
+  return task.status;
+}
+
+function stepAtSeq(run: Run, seq: number): Step | undefined {
+  let found: Step | undefined;
+  for (const step of run.steps) {
+    if (step.seq > seq) break;
+    found = step;
+  }
+  return found;
+}

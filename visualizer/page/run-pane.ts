@@ -1,0 +1,72 @@
+/// <reference lib="dom" />
+import type { Divergence } from '../run/divergence.ts';
+import type { Run } from '../run/run.ts';
+import type { ChartView, PageRun } from '../page-data.ts';
+import { ChartPane } from './chart-pane.ts';
+import { DetailsView } from './details-view.ts';
+import { formatTime, h } from './dom.ts';
+import { StepsView } from './steps-view.ts';
+import { TimelineView } from './timeline-view.ts';
+
+export type RunStatus = 'passed' | 'failed' | 'unfinished';
+
+export function runStatus(run: Run): RunStatus {
+  if (run.failure) return 'failed';
+  return run.steps.at(-1)?.status === 'done' ? 'passed' : 'unfinished';
+}
+
+/** One run: its chart, the current step's details, the step list and the effect timeline, kept on the same step. */
+export class RunPane {
+  readonly element: HTMLElement;
+  readonly #chart: ChartPane;
+  readonly #details: DetailsView;
+  readonly #steps: StepsView;
+  readonly #timeline: TimelineView;
+
+  constructor(
+    private readonly page: PageRun,
+    chart: ChartView | undefined,
+    divergence: Divergence | null,
+    onSelect: (index: number) => void,
+  ) {
+    const { run } = page;
+    const status = runStatus(run);
+    this.#chart = new ChartPane(chart, run.machine);
+    this.#details = new DetailsView(run, onSelect);
+    this.#steps = new StepsView(run, divergence?.stepIndex ?? null, onSelect);
+    this.#timeline = new TimelineView(run, divergence?.callIndex ?? null, onSelect, (at) => onSelect(this.stepAt(at)));
+    const header = h('header', { class: 'run-header' }, [
+      h('span', { class: 'run-title', text: page.title }),
+      h('span', { class: `run-status status-${status}`, text: status }),
+      h('span', { class: 'run-facts', text: `${run.machine} · ${formatTime(run.durationMs)} · ${run.eventCount} events` }),
+    ]);
+    this.element = h('div', { class: `run-pane status-${status}` }, [
+      header,
+      h('div', { class: 'run-body' }, [this.#chart.element, h('div', { class: 'run-side' }, [this.#details.element, this.#steps.element])]),
+      this.#timeline.element,
+    ]);
+  }
+
+  get stepCount(): number {
+    return this.page.run.steps.length;
+  }
+
+  /** The last step at or before a time on the run's clock. */
+  stepAt(at: number): number {
+    const steps = this.page.run.steps;
+    let found = 0;
+    for (let i = 0; i < steps.length && steps[i]!.at <= at; i++) found = i;
+    return found;
+  }
+
+  show(requested: number): void {
+    const { run } = this.page;
+    const index = Math.min(requested, run.steps.length - 1);
+    const step = run.steps[index];
+    if (!step) return;
+    this.#chart.show(step.paths, run.failure !== null && index >= run.failure.stepIndex);
+    this.#details.show(index);
+    this.#steps.show(index);
+    this.#timeline.show(step.seq, step.at);
+  }
+}

@@ -1,0 +1,147 @@
+import type { TraceEvent } from '../../src/effects/trace.ts';
+import { helperTasks } from './helper-tasks.ts';
+import type { EffectCall, Failure, HelperTask, LogLine, Run, RunFailure, Step } from './run.ts';
+import { activePaths, leafPaths } from './state-paths.ts';
+
+type CallEvent = Extract<TraceEvent, { kind: 'effect.call' }>;
+type ResultEvent = Extract<TraceEvent, { kind: 'effect.result' }>;
+
+const DETAIL_LIMIT = 240;
+
+export interface RunOptions {
+  /** Whether a state path is a failure state; the chart knows (tags), else a state named `failed` is one. */
+  readonly isFailurePath?: (path: string) => boolean;
+}
+
+/** Builds the run model of one machine's trace (transitions of other machines are left out). */
+export function runFromTrace(events: readonly TraceEvent[], options: RunOptions = {}): Run {
+  const header = events.find((e) => e.kind === 'run');
+  const machine = header?.machine ?? events.find((e) => e.kind === 'transition')?.machine ?? 'unknown';
+  const steps = stepsOf(events, machine);
+  const calls = callsOf(events, steps);
+  const tasks = helperTasks(events);
+  const isFailurePath = options.isFailurePath ?? ((path: string) => path.split('.').at(-1) === 'failed');
+  return {
+    machine,
+    startedAt: header?.startedAt ?? null,
+    durationMs: events.reduce((max, e) => Math.max(max, e.at), 0),
+    eventCount: events.length,
+    steps,
+    calls,
+    tasks,
+    logs: events.flatMap((e): LogLine[] => (e.kind === 'log' ? [{ seq: e.seq, at: e.at, level: e.level, msg: e.msg }] : [])),
+    failure: failureOf(steps, calls, tasks, events, isFailurePath),
+  };
+}
+
+function stepsOf(events: readonly TraceEvent[], machine: string): Step[] {
+  const steps: Step[] = [];
+  for (const e of events) {
+    if (e.kind !== 'transition' || e.machine !== machine) continue;
+    const paths = activePaths(e.state);
+    const { type, ...rest } = e.event;
+    steps.push({
+      index: steps.length,
+      seq: e.seq,
+      at: e.at,
+      event: type,
+      detail: shorten(Object.keys(rest).length === 0 ? '' : JSON.stringify(rest)),
+      paths,
+      state: leafPaths(paths).join(', '),
+      status: e.status,
+    });
+  }
+  return steps;
+}
+
+function callsOf(events: readonly TraceEvent[], steps: readonly Step[]): EffectCall[] {
+  const results = new Map<number, ResultEvent>();
+  const eventCounts = new Map<number, number>();
+  for (const e of events) {
+    if (e.kind === 'effect.result') results.set(e.callId, e);
+    if (e.kind === 'effect.event') eventCounts.set(e.callId, (eventCounts.get(e.callId) ?? 0) + 1);
+  }
+  return events
+    .filter((e): e is CallEvent => e.kind === 'effect.call')
+    .map((call) => {
+      const result = results.get(call.callId);
+      return {
+        callId: call.callId,
+        effect: call.effect,
+        input: shorten(JSON.stringify(call.input) ?? ''),
+        startSeq: call.seq,
+        startAt: call.at,
+        endSeq: result?.seq ?? null,
+        durationMs: result?.durationMs ?? null,
+        outcome: result === undefined ? 'pending' : result.outcome.ok ? 'ok' : 'error',
+        error: result && !result.outcome.ok ? { name: result.outcome.error.name, message: result.outcome.error.message } : null,
+        eventCount: eventCounts.get(call.callId) ?? 0,
+        stepIndex: stepOfCall(steps, call.seq),
+      };
+    });
+}
+
+/** An invoked effect is called while the machine enters the invoking state, just before that transition is traced. */
+function stepOfCall(steps: readonly Step[], seq: number): number {
+  const next = firstIndex(steps, (s) => s.seq > seq);
+  return next === -1 ? Math.max(0, steps.length - 1) : next;
+}
+
+/**
+ * The failure and what set it off: the last effect that failed before the
+ * failure state was reached, else the helper task that failed (the VM itself
+ * exits cleanly then), else the last error logged.
+ */
+function failureOf(
+  steps: readonly Step[],
+  calls: readonly EffectCall[],
+  tasks: readonly HelperTask[],
+  events: readonly TraceEvent[],
+  isFailurePath: (path: string) => boolean,
+): RunFailure | null {
+  const stepIndex = firstIndex(steps, (s) => s.status === 'error' || s.paths.some(isFailurePath));
+  if (stepIndex === -1) return null;
+  const step = steps[stepIndex]!;
+  const stepAfter = (seq: number) => {
+    const index = firstIndex(steps, (s) => s.seq > seq);
+    return index === -1 || index > stepIndex ? stepIndex : index;
+  };
+  const base = { stepIndex, state: step.state };
+  const failedCall = lastBefore(calls, (c) => c.outcome === 'error' && c.endSeq !== null && c.endSeq < step.seq);
+  if (failedCall) return { ...base, causeStepIndex: stepAfter(failedCall.endSeq!), error: failedCall.error!, callId: failedCall.callId };
+  const failedTask = lastBefore(tasks, (t) => t.status === 'failed' && t.endSeq !== null && t.endSeq < step.seq);
+  if (failedTask) {
+    const message = [failedTask.name, ...failedTask.messages.map((m) => m.replace(/^error: /, ''))].join(': ');
+    return { ...base, causeStepIndex: stepAfter(failedTask.endSeq!), error: { name: 'HelperTaskFailed', message }, callId: failedTask.callId };
+  }
+  const error = errorFromEventsBefore(events, step.seq) ?? { name: 'Error', message: `the run ended in ${step.state}` };
+  return { ...base, causeStepIndex: stepIndex, error, callId: null };
+}
+
+/** Without a failed effect, the last error log line (or an error carried by an event) says what went wrong. */
+function errorFromEventsBefore(events: readonly TraceEvent[], seq: number): Failure | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.seq > seq) continue;
+    if (e.kind === 'log' && (e.level === 'error' || e.level === 'fatal')) return { name: 'Error', message: e.msg };
+    if (e.kind === 'transition') {
+      const error = (e.event as { error?: { name?: unknown; message?: unknown } }).error;
+      if (typeof error?.message === 'string') return { name: String(error.name ?? 'Error'), message: error.message };
+    }
+  }
+  return undefined;
+}
+
+function firstIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = 0; i < items.length; i++) if (test(items[i]!)) return i;
+  return -1;
+}
+
+function lastBefore<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return items[i];
+  return undefined;
+}
+
+function shorten(text: string): string {
+  return text.length <= DETAIL_LIMIT ? text : `${text.slice(0, DETAIL_LIMIT - 1)}…`;
+}
