@@ -65,6 +65,11 @@ export class GuestRoot {
     return (await this.stat(guestPath))?.isFile() ?? false;
   }
 
+  /** Whether the path itself (not what it points to) is a symlink, dangling or not. */
+  async isSymlink(guestPath: string): Promise<boolean> {
+    return (await lstatOrUndefined(await this.resolveParent(guestPath)))?.isSymbolicLink() ?? false;
+  }
+
   async isDirectory(guestPath: string): Promise<boolean> {
     return (await this.stat(guestPath))?.isDirectory() ?? false;
   }

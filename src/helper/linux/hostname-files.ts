@@ -17,7 +17,8 @@ export function checkHostname(name: string): void {
  * /etc/hostname gets it there whatever its distribution (systemd reads it).
  */
 export async function writeHostnameFiles(guest: GuestRoot, distro: BaseDistro | undefined, name: string): Promise<void> {
-  if (await guest.exists('/etc/hostname')) {
+  // A symlink counts even when dangling: the guest means to keep its name there.
+  if ((await guest.exists('/etc/hostname')) || (await guest.isSymlink('/etc/hostname'))) {
     await guest.writeFile('/etc/hostname', `${name}\n`);
     if (distro === 'arch') await setArchLoopbackName(guest, name);
     return;

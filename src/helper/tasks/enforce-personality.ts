@@ -60,6 +60,7 @@ export const enforcePersonality: Task = {
 async function stageForFirstBoot(guest: GuestRoot, files: readonly PersonalityFile[], debug: boolean): Promise<void> {
   const id = randomBytes(6).toString('hex');
   const dir = `${PENDING_DIR}/snf-image-files-${id}`;
+  await guest.makeDirectories(PENDING_DIR);
   await guest.makeDirectories(dir, { mode: 0o700 });
   const lines = ['set -e'];
   for (const [index, file] of files.entries()) {
