@@ -76,10 +76,6 @@ export function checkParameterFormats(parameters: SourcedParameters): void {
   }
 }
 
-export function isImageFormat(value: string): value is ImageFormat {
-  return IMAGE_FORMAT.test(value);
-}
-
 function plain(value: string | Secret): string {
   return isSecret(value) ? value.reveal() : value;
 }
