@@ -8,9 +8,9 @@ import { SnfImageError } from '../errors.ts';
  *   STDERR:<n>:<first line>, then n-1 lines taken as they are
  *
  * A WARNING or ERROR text that starts with `"` right after the colon is a
- * JSON string, so a message can carry newlines without breaking the framing
- * (`monitorLine` writes them so). snf-image's helper always put a space
- * after the colon, so its plain texts are never mistaken for JSON.
+ * JSON string, so a helper can send a message with newlines without breaking
+ * the framing. snf-image's helper always put a space after the colon, so its
+ * plain texts are never mistaken for JSON.
  */
 
 export type ImageHelperMessage =
@@ -136,27 +136,4 @@ function decodeText(value: string): string {
   } catch {
     return value;
   }
-}
-
-/**
- * The line the helper writes for a report. Texts are JSON strings, cut to
- * fit in a line, so newlines and quotes cannot break the framing.
- */
-export function monitorLine(command: Command, text: string): string {
-  if (command === 'TASK_START' || command === 'TASK_END') return `${command}:${text}\n`;
-  let cut = text;
-  for (;;) {
-    const line = `${command}:${JSON.stringify(cut)}\n`;
-    if (line.length <= MONITOR_LIMITS.lineChars) return line;
-    cut = cut.slice(0, cut.length - (line.length - MONITOR_LIMITS.lineChars));
-  }
-}
-
-/** The STDERR excerpt the helper writes for a failed task: its last lines, each cut to fit. */
-export function stderrLines(stderr: string): string {
-  const lines = stderr.replace(/\n+$/, '').split('\n').slice(-MONITOR_LIMITS.stderrLines);
-  const header = `STDERR:${lines.length}:`;
-  const fit = (line: string, room: number) => line.slice(0, room);
-  const [first = '', ...rest] = lines;
-  return [header + fit(first, MONITOR_LIMITS.lineChars - 1 - header.length), ...rest.map((line) => fit(line, MONITOR_LIMITS.lineChars - 1))].join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MONITOR_LIMITS, MonitorChannelParser, MonitorProtocolError, monitorLine, stderrLines } from '../../src/host/helper-monitor.ts';
+import { MONITOR_LIMITS, MonitorChannelParser, MonitorProtocolError } from '../../src/host/helper-monitor.ts';
 
 function parse(text: string) {
   const parser = new MonitorChannelParser();
@@ -104,32 +104,5 @@ describe('monitor channel parser', () => {
       assert.throws(() => parser.push('BAD\n'), MonitorProtocolError);
       assert.throws(() => parser.push('TASK_START:A\n'), violation('line 1 has an unknown command: "BAD"'));
     });
-  });
-});
-
-describe('monitor lines the helper writes', () => {
-  it('frame texts with newlines and quotes so they parse back whole', () => {
-    const text = 'mount: "/dev/vdb1"\nis busy';
-    assert.equal(monitorLine('ERROR', text), 'ERROR:"mount: \\"/dev/vdb1\\"\\nis busy"\n');
-    assert.deepEqual(parse(monitorLine('ERROR', text) + monitorLine('TASK_END', 'MountImage')), [
-      { type: 'image-helper', subtype: 'error', messages: [text] },
-      { type: 'image-helper', subtype: 'task-end', task: 'MountImage' },
-    ]);
-  });
-
-  it('cut a long text to fit in a line', () => {
-    const line = monitorLine('WARNING', '\n'.repeat(600));
-    assert.ok(line.length <= MONITOR_LIMITS.lineChars);
-    assert.equal(parse(line).length, 1);
-  });
-
-  it('send the last 10 lines of a stderr, each cut to fit', () => {
-    const stderr = Array.from({ length: 15 }, (_, i) => `line ${i}${i === 14 ? 'z'.repeat(600) : ''}`).join('\n') + '\n';
-    const [message, ...rest] = parse(stderrLines(stderr));
-    assert.equal(rest.length, 0);
-    const lines = (message as { stderr: string }).stderr.split('\n');
-    assert.equal(lines[0], 'line 5');
-    assert.equal(lines.length, 11);
-    assert.equal(lines[9]!.length, MONITOR_LIMITS.lineChars - 1);
   });
 });
