@@ -1,18 +1,10 @@
 import type { Processes } from '../../effects/processes.ts';
+import type { AttachedDestination } from '../host-effects.ts';
 import type { Prioritized } from './priority.ts';
 
-/** Something taken that must be given back, as plain data: `{ kind: 'nbd', id: '/dev/nbd0' }`. */
-export interface Resource {
-  readonly kind: string;
-  readonly id: string;
-}
-
-export interface AttachedDestination {
-  /** The block device or file the image is written to and the helper VM gets. */
-  readonly target: string;
-  /** What was taken to make the target, to release in reverse order. */
-  readonly resources: readonly Resource[];
-}
+// The host port's types: a resource is plain data (`{ kind: 'nbd', id: '/dev/nbd0' }`),
+// released in reverse order of the list attach returns.
+export type { AttachedDestination, Resource } from '../host-effects.ts';
 
 /** Where the instance disk is: one per disk form, as snf-image's backends/dst. */
 export interface DestinationBackend extends Prioritized {
