@@ -16,7 +16,7 @@ export const CONFIG_DEVICE_BYTES = 2880 * 512;
 export type RulesWithSecrets = Omit<Rules, 'env'> & { readonly env: Readonly<Record<string, string | Secret>> };
 
 export interface ConfigDeviceInput {
-  /** The image file to write; created or replaced, readable by its owner only (it holds secrets). */
+  /** The image file to write; created or replaced, readable by its owner only (it holds secrets). The caller removes it. */
   readonly path: string;
   readonly rules: RulesWithSecrets;
   /** WINDOWS_TIMEZONE, for the default answer files. */
@@ -70,6 +70,7 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
         await symlink(CONFIG_DEVICE_FILES.unattend, join(staging, CONFIG_DEVICE_FILES.sysprepInf));
       }
       await writeFile(input.path, '', { mode: 0o600 });
+      // A file the caller made beforehand (mktemp) keeps its own mode on writeFile.
       await chmod(input.path, 0o600);
       await truncate(input.path, CONFIG_DEVICE_BYTES);
       await makeFilesystem(deps.processes, staging, input.path, ctx.signal);
