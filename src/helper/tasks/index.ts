@@ -1,4 +1,9 @@
 import type { Task } from '../task.ts';
+import { filesystemResizeMounted } from './filesystem-resize-mounted.ts';
+import { filesystemResizeUnmounted } from './filesystem-resize-unmounted.ts';
+import { fixPartitionTable } from './fix-partition-table.ts';
+import { mountImage } from './mount-image.ts';
+import { umountImage } from './umount-image.ts';
 
 /**
  * Every task the helper knows, in no particular order: the planner orders
@@ -7,6 +12,11 @@ import type { Task } from '../task.ts';
  */
 export const TASKS: readonly Task[] = [
   // Disk layout (priorities 10-40 and 80, like snf-image's run-parts prefixes).
+  fixPartitionTable,
+  filesystemResizeUnmounted,
+  mountImage,
+  filesystemResizeMounted,
+  umountImage,
 
   // Guest customization (priorities 35-70): add the tasks here.
 ];

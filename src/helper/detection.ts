@@ -1,0 +1,112 @@
+import { mkdtemp, rmdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SnfImageError } from '../errors.ts';
+import type { Processes } from '../effects/processes.ts';
+import type { DetectInput, DiskFacts } from './effects.ts';
+import { findCaseInsensitive } from './guest-lookup.ts';
+import { readPartitionTable, partitionToResize, type Partition, type PartitionTable } from './partition-table.ts';
+import type { OsFamily, PartitionNodes } from './task.ts';
+
+export class DetectionError extends SnfImageError {
+  override readonly name = 'DetectionError';
+}
+
+export interface DetectionDeps {
+  readonly processes: Processes;
+  readonly partitions: PartitionNodes;
+  readonly signal: AbortSignal;
+}
+
+/** GPT type GUIDs snf-image tells apart; any other GUID is a Linux candidate (Linux ignores GPT types). */
+const GPT_FREEBSD_UFS = '516E7CB6-6ECF-11D6-8FF8-00022D09712B';
+const GPT_MICROSOFT_BASIC_DATA = 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7';
+
+/** Filesystems a root of each family may have (snf-image's check_if_root lists). */
+const ROOT_FILESYSTEMS: Record<'linux' | 'windows' | 'freebsd', RegExp> = {
+  linux: /^(ext[234]|xfs|jfs|zfs|btrfs|reiserfs|reiser4)$/,
+  windows: /^(ntfs|ntfs-3g|vfat|msdos|fat|fuse|fuseblk)$/,
+  freebsd: /^(ufs|zfs)$/,
+};
+
+/**
+ * Reads the partition table of the first disk and, for what is missing,
+ * detects the OS family and the root partition as snf-image's
+ * detect_image_properties did: by partition type, then by mounting each
+ * candidate read-only and looking for /etc/fstab or windows/system32. The
+ * first match wins.
+ */
+export async function detectImage(deps: DetectionDeps, input: DetectInput): Promise<DiskFacts> {
+  await deps.partitions.refresh(input.device);
+  const table = await readPartitionTable(deps.processes, input.device);
+  const resize = partitionToResize(table);
+  if (!resize) {
+    throw new DetectionError(`The disk ${input.device} has a partition table but no partitions: the image must hold at least one partition with the operating system`);
+  }
+  if (!input.detectOsFamily && !input.detectRootPartition) return { resizePartition: resize.number };
+  for (const partition of [...table.partitions].sort((a, b) => a.number - b.number)) {
+    const osFamily = await identify(deps, input.device, table, partition);
+    if (osFamily) return { osFamily, rootPartition: partition.number, resizePartition: resize.number };
+  }
+  return { resizePartition: resize.number };
+}
+
+async function identify(deps: DetectionDeps, disk: string, table: PartitionTable, partition: Partition): Promise<OsFamily | undefined> {
+  if (table.label === 'dos') {
+    // BSD slices are taken on their type alone: Linux cannot mount their disklabel partitions by slice.
+    const bsd = ({ a5: 'freebsd', a6: 'openbsd', a9: 'netbsd' } as const)[partition.type as 'a5' | 'a6' | 'a9'];
+    if (bsd) return bsd;
+    if (partition.type === '7') return checkRoot(deps, disk, partition, 'windows');
+    if (partition.type === '83') return checkRoot(deps, disk, partition, 'linux');
+    return undefined;
+  }
+  if (partition.type === GPT_FREEBSD_UFS) return checkRoot(deps, disk, partition, 'freebsd');
+  if (partition.type === GPT_MICROSOFT_BASIC_DATA) return checkRoot(deps, disk, partition, 'windows');
+  return checkRoot(deps, disk, partition, 'linux');
+}
+
+export async function filesystemType(processes: Processes, device: string): Promise<string | undefined> {
+  const { exitCode, stdout } = await processes.run('blkid', ['-o', 'value', '-s', 'TYPE', device], { allowFailure: true });
+  return exitCode === 0 && stdout.trim() !== '' ? stdout.trim() : undefined;
+}
+
+async function checkRoot(deps: DetectionDeps, disk: string, partition: Partition, family: 'linux' | 'windows' | 'freebsd'): Promise<OsFamily | undefined> {
+  const device = deps.partitions.path(disk, partition.number);
+  const fstype = await filesystemType(deps.processes, device);
+  if (!fstype || !ROOT_FILESYSTEMS[family].test(fstype)) return undefined;
+  const mountpoint = await mkdtemp(join(tmpdir(), 'snf-image-probe-'));
+  try {
+    const mounted = await deps.processes.run('mount', [...readOnlyMount(fstype), device, mountpoint], { allowFailure: true, signal: deps.signal });
+    if (mounted.exitCode !== 0) return undefined;
+    try {
+      if (family === 'windows') return await windowsFamily(deps.processes, mountpoint);
+      return (await isFile(join(mountpoint, 'etc', 'fstab'))) ? family : undefined;
+    } finally {
+      await deps.processes.run('umount', [mountpoint]);
+    }
+  } finally {
+    await rmdir(mountpoint);
+  }
+}
+
+/** Mount options that read without writing anything, not even a journal replay. */
+function readOnlyMount(fstype: string): string[] {
+  if (/^ext[34]$/.test(fstype)) return ['-t', fstype, '-o', 'ro,noload'];
+  if (fstype === 'xfs') return ['-t', 'xfs', '-o', 'ro,norecovery'];
+  if (fstype === 'ntfs') return ['-t', 'ntfs-3g', '-o', 'ro'];
+  return ['-t', fstype, '-o', 'ro'];
+}
+
+async function windowsFamily(processes: Processes, root: string): Promise<OsFamily | undefined> {
+  if (!(await findCaseInsensitive(root, ['windows', 'system32']))) return undefined;
+  const hive = await findCaseInsensitive(root, ['windows', 'system32', 'config', 'software']);
+  if (!hive) return 'windows';
+  const version = await processes.run('hivexget', [hive, 'Microsoft\\Windows NT\\CurrentVersion', 'CurrentVersion'], { allowFailure: true });
+  const major = Number.parseInt(version.stdout.trim(), 10);
+  // NT 5.x (XP, 2003) is deployed with sysprep.inf: snf-image's windows-legacy.
+  return version.exitCode === 0 && major < 6 ? 'windows-legacy' : 'windows';
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}

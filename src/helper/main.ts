@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * snf-image-helper: the program inside the throw-away helper VM. Run as the
+ * VM's init (or under a tiny one) it takes its settings from /proc/cmdline;
+ * run as an ordinary process (tests, debugging) from its arguments: see
+ * USAGE in helper-args.ts.
+ *
+ * The trace (every transition and effect call, secrets as ***) goes to the
+ * file given with --trace / snf_image_trace=, else to the console (stderr,
+ * the VM's ttyS0, which the host keeps in its log) as lines starting with
+ * TRACE_PREFIX. Lines are written synchronously, so the trace is complete
+ * when the helper powers the VM off with sysrq.
+ */
+import { openSync, readFileSync, writeSync } from 'node:fs';
+import { toPromise } from 'xstate';
+import { helperMachine } from '../../machines/helper.ts';
+import { realClock } from '../effects/clock.ts';
+import { realProcesses } from '../effects/real/processes.ts';
+import { startMachine } from '../effects/run-machine.ts';
+import { Tracer } from '../effects/trace.ts';
+import { HelperUsageError, parseHelperArgs, parseKernelCommandLine, TRACE_PREFIX, USAGE, type HelperOptions } from './helper-args.ts';
+import { realHelperEffects } from './real-effects.ts';
+import { describeTask } from './task-order.ts';
+import { TASKS } from './tasks/index.ts';
+
+function readOptions(argv: readonly string[]): HelperOptions {
+  if (argv.length > 0) return parseHelperArgs(argv);
+  return parseKernelCommandLine(readFileSync('/proc/cmdline', 'utf8'));
+}
+
+function openTrace(options: HelperOptions): Tracer {
+  if (options.tracePath) {
+    const fd = openSync(options.tracePath, 'a', 0o600);
+    return new Tracer(realClock, (event) => writeSync(fd, `${JSON.stringify(event)}\n`));
+  }
+  return new Tracer(realClock, (event) => writeSync(2, `${TRACE_PREFIX}${JSON.stringify(event)}\n`));
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: HelperOptions;
+  try {
+    options = readOptions(argv);
+  } catch (error) {
+    if (!(error instanceof HelperUsageError)) throw error;
+    process.stderr.write(`snf-image-helper: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const unknown = options.onlyTasks?.filter((name) => !TASKS.some((t) => t.name === name)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`snf-image-helper: no task named ${unknown.join(', ')}; the tasks are ${TASKS.map((t) => t.name).join(', ')}\n`);
+    return 2;
+  }
+  const tasks = options.onlyTasks ? TASKS.filter((t) => options.onlyTasks!.includes(t.name)) : TASKS;
+  const effects = realHelperEffects({ ...options, tasks, processes: realProcesses, clock: realClock });
+  const actor = startMachine(helperMachine, effects, {
+    clock: realClock,
+    trace: openTrace(options),
+    name: 'helper',
+    input: { tasks: tasks.map(describeTask) },
+  });
+  const output = await toPromise(actor);
+  process.stderr.write(`snf-image-helper: ${output.result}\n`);
+  return output.result === 'SUCCESS' ? 0 : 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,46 @@
+import { SnfImageError } from '../../errors.ts';
+import { filesystemType } from '../detection.ts';
+import type { Task } from '../task.ts';
+import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+
+/** Filesystems the mounted task grows online; nothing to do for them here, and nothing to warn about. */
+const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
+
+/**
+ * Grows an ext2/3/4 filesystem to fill its partition while it is unmounted
+ * (snf-image's 20FilesystemResizeUnmounted): it must be clean, is checked
+ * with e2fsck, then resized with resize2fs.
+ */
+export const filesystemResizeUnmounted: Task = {
+  name: 'FilesystemResizeUnmounted',
+  priority: 20,
+  runAfter: ['FixPartitionTable'],
+  runBefore: [],
+  families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  requires: ['DEV', 'RESIZE_PART'],
+  uses: [],
+  attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
+  async run(ctx) {
+    const { disk, partition } = diskAndResizePartition(ctx);
+    const device = partitionsOf(ctx).path(disk, partition);
+    const fstype = await filesystemType(ctx.processes, device);
+    if (fstype === undefined || !/^ext[234]$/.test(fstype)) {
+      if (fstype === 'ntfs') ctx.warn(`Partition ${partition} holds NTFS, which is resized after unmounting or by Windows at first boot`);
+      else if (!GROWN_WHEN_MOUNTED.has(fstype ?? '')) ctx.warn(`Don't know how to resize unmounted partition ${partition} with ${fstype ? `a ${fstype}` : 'no known'} filesystem`);
+      return;
+    }
+    const { stdout } = await ctx.processes.run('tune2fs', ['-l', device], { signal: ctx.signal });
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(stdout)?.[1]?.trim() ?? '';
+    const state = field('Filesystem state');
+    if (state !== 'clean') throw new SnfImageError(`The ${fstype} filesystem of partition ${partition} is not clean (state = ${state}): check the image`);
+    if (field('Filesystem features').split(/\s+/).includes('needs_recovery')) {
+      ctx.warn(`The ${fstype} filesystem of partition ${partition} has a journal to replay; e2fsck replays it`);
+    }
+    // -p fixes what is safe to fix; exit 1 means it did, 2 and above that it could not.
+    const check = await ctx.processes.run('e2fsck', ['-f', '-p', device], { allowFailure: true, signal: ctx.signal });
+    if (check.exitCode > 1) {
+      throw new SnfImageError(`e2fsck found errors it could not fix on partition ${partition} (exit code ${check.exitCode}): ${check.stdout.trim().split('\n').at(-1) ?? ''}`);
+    }
+    await ctx.processes.run('resize2fs', [device], { signal: ctx.signal });
+  },
+};
