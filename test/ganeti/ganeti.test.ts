@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PARAMETER_DESCRIPTIONS } from '../../src/ganeti/parameters.ts';
+import { ADDRESSES, addInstance, diskPath, initCluster, removeInstance, sha256Of } from './support/ganeti-cluster.ts';
+import { GanetiNamespace } from './support/ganeti-namespace.ts';
+import { ensureGanetiInstalled } from './support/ganeti-packages.ts';
+import { findDeployableImage } from './support/deployable-image.ts';
+import { captureHostState, type HostState } from './support/host-state.ts';
+import { installSnfImage, subcommandExists } from './support/install-snf-image.ts';
+
+/**
+ * snf-image as a real Ganeti 3.0.2 node runs it: the OS definition written by
+ * `snf-image install-os`, called by gnt-os, gnt-instance and gnt-backup.
+ * The node lives in its own namespaces (support/namespace-init.sh), so the
+ * host keeps its name, files, addresses and daemons; the last check proves it.
+ */
+const PASSWORD = 'Gan3ti-test-pa55word';
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }, () => {
+  let ns: GanetiNamespace;
+  let hostBefore: HostState;
+
+  before(async () => {
+    await ensureGanetiInstalled();
+    hostBefore = await captureHostState();
+    ns = await GanetiNamespace.start(ADDRESSES);
+    await initCluster(ns);
+    await installSnfImage(ns);
+  });
+
+  after(async () => {
+    await ns?.close();
+    if (hostBefore !== undefined) assert.deepEqual(await captureHostState(), hostBefore, 'the host is left as the test found it');
+  });
+
+  it('gnt-os diagnose reports the OS definition valid', async () => {
+    const { stdout } = await ns.must(['gnt-os', 'diagnose']);
+    assert.match(stdout, /OS: snf-image \[global status: valid\]/);
+    assert.match(stdout, /\[API versions: 20\] \[variants: default\]/);
+  });
+
+  it('gnt-os info lists every parameter with its description', async () => {
+    const { stdout } = await ns.must(['gnt-os', 'info', 'snf-image']);
+    for (const [name, description] of Object.entries(PARAMETER_DESCRIPTIONS)) {
+      assert.ok(stdout.includes(`- ${name}: ${description}`), `gnt-os info shows ${name}:\n${stdout}`);
+    }
+  });
+
+  it('rejects an unsupported img_format with verify naming the parameter, before creating anything', async () => {
+    const result = await addInstance(ns, { name: 'bad-format.example', sizeMiB: 64, parameters: { img_id: 'debian', img_format: 'qcow' } });
+    assert.notEqual(result.exitCode, 0);
+    assert.match(result.all, /OS validation script failed \(exited with exit code 1\), output: snf-image verify: img_format "qcow" is not supported/);
+    const { stdout } = await ns.must(['gnt-instance', 'list', '--no-headers', '-o', 'name']);
+    assert.doesNotMatch(stdout, /bad-format/);
+  });
+
+  it('rejects a missing img_id with verify naming the parameter', async () => {
+    const result = await addInstance(ns, { name: 'no-image.example', sizeMiB: 64, parameters: { img_format: 'diskdump' } });
+    assert.notEqual(result.exitCode, 0);
+    assert.match(result.all, /snf-image verify: the OS parameter img_id is missing/);
+  });
+
+  it('exports a disk with gnt-backup export and imports it byte for byte with gnt-backup import', async () => {
+    const added = await addInstance(ns, {
+      name: 'source.example',
+      sizeMiB: 64,
+      noInstall: true,
+      parameters: { img_id: 'debian', img_format: 'diskdump' },
+      privateParameters: { img_passwd: PASSWORD },
+    });
+    assert.equal(added.exitCode, 0, added.all);
+    const sourceDisk = await diskPath(ns, 'source.example');
+    // Data at both ends, so a stream cut short or shifted cannot match.
+    await ns.sh(`head -c 8M /dev/urandom | dd of=${sourceDisk} bs=1M conv=notrunc status=none
+      head -c 1M /dev/urandom | dd of=${sourceDisk} bs=1M seek=63 conv=notrunc status=none`);
+    const sourceSum = await sha256Of(ns, sourceDisk);
+
+    const exported = await ns.run(['gnt-backup', 'export', '-n', ADDRESSES.nodeName, 'source.example']);
+    assert.equal(exported.exitCode, 0, exported.all);
+    const { stdout: dump } = await ns.sh(
+      `sed -n 's/^disk0_dump = //p' /var/lib/ganeti/export/source.example/config.ini`,
+    );
+    assert.equal(await sha256Of(ns, `/var/lib/ganeti/export/source.example/${dump.trim()}`), sourceSum, 'the export holds the disk');
+
+    const imported = await ns.run([
+      'gnt-backup', 'import', '-t', 'file', '-n', ADDRESSES.nodeName,
+      '--src-node', ADDRESSES.nodeName, '--src-dir', '/var/lib/ganeti/export/source.example',
+      '--no-ip-check', '--no-name-check', '--no-nics', 'copy.example',
+    ]);
+    // Ganeti reports a failed import script only as a warning, with exit code 0.
+    assert.equal(imported.exitCode, 0, imported.all);
+    assert.doesNotMatch(imported.all, /not imported successfully|failed/i);
+    assert.equal(await sha256Of(ns, await diskPath(ns, 'copy.example')), sourceSum, 'the imported disk equals the exported one');
+
+    const { stdout: logs } = await ns.sh('cat /var/log/ganeti/os/export-snf-image+default-source.example-disk0-*.log /var/log/ganeti/os/import-snf-image+default-copy.example-disk0-*.log');
+    assert.match(logs, /exported 67108864 bytes/);
+    assert.match(logs, /imported 67108864 bytes, the whole disk/);
+    const { stdout: renameLog } = await ns.sh('cat /var/log/ganeti/os/rename-snf-image+default-source.example-copy.example-*.log');
+    assert.match(renameLog, /renamed from source.example to copy.example/);
+
+    await removeInstance(ns, 'copy.example');
+    await removeInstance(ns, 'source.example');
+  });
+
+  it('reports a create that fails with its reason among the last lines Ganeti shows, leaving nothing running or mounted', async (t) => {
+    if (!(await subcommandExists(ns, 'create'))) {
+      t.skip('snf-image has no create subcommand yet');
+      return;
+    }
+    const mountsBefore = await ns.must(['findmnt', '--list', '--noheadings', '-o', 'TARGET']);
+    const result = await addInstance(ns, {
+      name: 'broken.example',
+      sizeMiB: 64,
+      parameters: { img_id: 'no-such-image.diskdump', img_format: 'diskdump' },
+      privateParameters: { img_passwd: PASSWORD },
+    });
+    assert.notEqual(result.exitCode, 0);
+    const [, tail = ''] = result.all.split(/OS create script failed \(exited with exit code \d+\), last lines in the log file:/);
+    assert.ok(tail !== '', `Ganeti reports the create script's failure:\n${result.all}`);
+    assert.match(tail, /no-such-image\.diskdump/, 'the last 20 lines name the image that was not found');
+    assert.doesNotMatch(tail, STACK_FRAME, 'the reason is a message, not a stack trace');
+
+    const { stdout: processes } = await ns.must(['ps', '-e', '-o', 'comm=']);
+    assert.doesNotMatch(processes, /qemu|^node$/m, 'no helper VM or snf-image process is left');
+    assert.equal((await ns.must(['findmnt', '--list', '--noheadings', '-o', 'TARGET'])).stdout, mountsBefore.stdout, 'no mount is left');
+    const disk = await diskPath(ns, 'broken.example');
+    assert.equal((await ns.must(['losetup', '-j', disk])).stdout.trim(), '', 'no loop device is left on the disk');
+    await removeInstance(ns, 'broken.example');
+  });
+
+  it('deploys a Debian image with gnt-instance add and a private password', async (t) => {
+    if (!(await subcommandExists(ns, 'create'))) {
+      t.skip('snf-image has no create subcommand yet');
+      return;
+    }
+    const image = await findDeployableImage();
+    if (image.skip !== undefined) {
+      t.skip(image.skip);
+      return;
+    }
+    await ns.sh(`cat >> /etc/snf-image/snf-image.conf <<'EOF'
+IMAGE_DIR=${image.imageDir}
+HELPER_DIR=${image.helperDir}
+HELPER_SOFT_TIMEOUT=600
+EOF`);
+    const result = await addInstance(ns, {
+      name: 'debian.example',
+      sizeMiB: image.diskMiB,
+      parameters: { img_id: image.imageId, img_format: 'diskdump', img_properties: JSON.stringify({ OSFAMILY: 'linux' }) },
+      privateParameters: { img_passwd: PASSWORD },
+    });
+    assert.equal(result.exitCode, 0, result.all);
+    const disk = await diskPath(ns, 'debian.example');
+    const { stdout: shadow } = await ns.sh(`${image.readGuestFile} ${disk} /etc/shadow`);
+    assert.match(shadow, /^root:\$[^:]+:/m, 'root has a password hash');
+    const { stdout: hostname } = await ns.sh(`${image.readGuestFile} ${disk} /etc/hostname`);
+    assert.match(hostname, /debian/);
+    await removeInstance(ns, 'debian.example');
+  });
+
+  it('never writes the password to the Ganeti or snf-image logs', async () => {
+    const found = await ns.run(['grep', '-rlF', PASSWORD, '/var/log/ganeti', '/var/log/snf-image']);
+    assert.equal(found.stdout, '', `the password appears in ${found.stdout}`);
+  });
+});
