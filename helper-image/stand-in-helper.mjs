@@ -1,0 +1,29 @@
+// A stand-in for the helper program, for booting the helper image without the
+// real one. It proves what the real program relies on: Node starts in the
+// root, the config device mounts and holds rules.json, every instance disk it
+// names is there, the kernel has entropy for crypto (salts), and the monitor
+// and result ports take lines. Node 18.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+
+const options = {};
+for (let i = 2; i + 1 < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+const result = options.result ?? '/dev/ttyS1';
+const monitor = options.monitor ?? '/dev/ttyS2';
+
+try {
+  writeFileSync(monitor, 'TASK_START:StandIn\n');
+  const rulesDir = mkdtempSync('/tmp/rules.');
+  execFileSync('mount', ['-o', 'ro', options['rules-dev'], rulesDir]);
+  const rules = JSON.parse(readFileSync(`${rulesDir}/rules.json`, 'utf8'));
+  execFileSync('umount', [rulesDir]);
+  for (const device of rules.devices) {
+    if (!statSync(device).isBlockDevice()) throw new Error(`${device} is not a block device`);
+  }
+  randomBytes(16);
+  writeFileSync(monitor, 'TASK_END:StandIn\n');
+  writeFileSync(result, 'SUCCESS\n');
+} catch (error) {
+  writeFileSync(result, `ERROR: ${String(error.message ?? error).split('\n')[0]}\n`);
+}

@@ -1,0 +1,120 @@
+import { copyFile, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Processes } from '../effects/processes.ts';
+import { realProcesses } from '../effects/real/processes.ts';
+import { SnfImageError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { buildOnce, DEFAULT_CACHE_DIR } from './cache.ts';
+import { helperProgram } from './helper-program.ts';
+import { buildInitrd } from './initramfs.ts';
+import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage } from './kernel.ts';
+import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
+import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
+
+/** What a HELPER_DIR holds (docs/helper-image.md describes each file). */
+export const helperDirFiles = {
+  kernel: 'kernel',
+  initrd: 'initrd',
+  image: 'image',
+  packages: 'packages',
+  version: 'version',
+  manifest: 'manifest.json',
+} as const;
+
+export interface HelperImageOptions {
+  readonly log: Logger;
+  readonly processes?: Processes;
+  /** Default: $SNF_IMAGE_HELPER_CACHE, else /var/cache/snf-image/helper. */
+  readonly cacheDir?: string;
+  /** A helper program file to run instead of the bundle of src/helper (tests use a stand-in). */
+  readonly helperProgram?: string;
+}
+
+export class HelperImageBuildFailed extends SnfImageError {
+  override readonly name = 'HelperImageBuildFailed';
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new HelperImageBuildFailed('building the helper image needs root (debootstrap, device nodes): run it as root once, then copy the HELPER_DIR to the other nodes');
+  }
+}
+
+async function seconds<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await work();
+  return [result, Math.round(performance.now() - started) / 1000];
+}
+
+/** Links a layer's file into the helper directory (both live in the cache), copying across filesystems. */
+async function place(from: string, to: string): Promise<void> {
+  await link(from, to).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error;
+    await copyFile(from, to);
+  });
+}
+
+/**
+ * Returns a HELPER_DIR (kernel, initrd, image) for the current recipe, building
+ * what is missing. Two layers are cached apart: the root image is keyed by the
+ * package list only, the kernel by its package and module list; the initrd,
+ * which carries the helper program, is cheap to rebuild when the program
+ * changes.
+ */
+export async function ensureHelperImage(options: HelperImageOptions): Promise<string> {
+  const log = options.log.child({ component: 'helper-image' });
+  const processes = options.processes ?? realProcesses;
+  const cacheDir = options.cacheDir ?? process.env.SNF_IMAGE_HELPER_CACHE ?? DEFAULT_CACHE_DIR;
+  const tools = { log, processes };
+  await mkdir(join(cacheDir, 'layers'), { recursive: true });
+
+  const [helperDir, took] = await seconds(async () => {
+    const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
+    const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
+    const kernel = await resolveKernelPackage(processes);
+    const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version] });
+    const helperKey = await cacheKey({
+      files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts')],
+      values: [rootKey, kernelKey, program.bytes],
+    });
+    const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
+    const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
+    const helperDir = join(cacheDir, helperKey);
+
+    await buildOnce(rootLayer, tools, async (scratch) => {
+      requireRoot();
+      const [, took] = await seconds(async () => buildRootLayer(scratch, await readList(recipeFiles.packages), tools));
+      log.info({ layer: rootLayer, seconds: took }, 'built the root layer');
+    });
+    await buildOnce(kernelLayer, tools, async (scratch) => {
+      requireRoot();
+      const [, took] = await seconds(async () => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools));
+      log.info({ layer: kernelLayer, seconds: took }, 'built the kernel layer');
+    });
+    const built = await buildOnce(helperDir, tools, async (scratch) => {
+      requireRoot();
+      await place(join(rootLayer, rootLayerFiles.image), join(scratch, helperDirFiles.image));
+      await place(join(kernelLayer, kernelLayerFiles.vmlinux), join(scratch, helperDirFiles.kernel));
+      await copyFile(join(rootLayer, rootLayerFiles.packages), join(scratch, helperDirFiles.packages));
+      const modulesTree = join(kernelLayer, kernelLayerFiles.modules);
+      await buildInitrd(join(scratch, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes }, processes);
+      const sizes: Record<string, number> = {};
+      for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(scratch, file))).size;
+      const manifest = {
+        recipe: helperKey,
+        layers: { root: rootKey, kernel: kernelKey },
+        kernel: { package: kernel.name, version: kernel.version, release: (await readFile(join(kernelLayer, kernelLayerFiles.release), 'utf8')).trim() },
+        helperProgram: program.source,
+        sizes,
+        builtAt: new Date().toISOString(),
+      };
+      await writeFile(join(scratch, helperDirFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+      await writeFile(join(scratch, helperDirFiles.version), `${helperKey}\n`);
+    });
+    if (built) log.info({ helperDir, helperProgram: program.source }, 'built the helper image');
+    return helperDir;
+  });
+  const { sizes } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number> };
+  log.info({ helperDir, seconds: took, sizes }, 'helper image ready');
+  return helperDir;
+}

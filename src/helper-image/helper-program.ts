@@ -1,0 +1,36 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Processes } from '../effects/processes.ts';
+import type { Logger } from '../log.ts';
+import { withLock } from './cache.ts';
+import { recipeFiles, REPO_DIR } from './recipe.ts';
+
+const BUNDLE_SCRIPT = join(REPO_DIR, 'scripts/bundle-helper.mjs');
+const BUNDLE = join(REPO_DIR, 'dist/helper/snf-image-helper.mjs');
+
+export interface HelperProgram {
+  readonly bytes: Uint8Array;
+  /** Where the bytes came from, for the manifest. */
+  readonly source: 'bundle' | 'stand-in' | 'given';
+}
+
+/**
+ * The program the helper VM runs: the file given, else a fresh bundle of the
+ * helper (src/helper), else the stand-in that only proves the VM works.
+ */
+export async function helperProgram(
+  given: string | undefined,
+  tools: { log: Logger; processes: Processes; cacheDir: string },
+): Promise<HelperProgram> {
+  if (given) return { bytes: await readFile(given), source: 'given' };
+  const canBundle = await access(BUNDLE_SCRIPT).then(
+    () => true,
+    () => false,
+  );
+  if (!canBundle) return { bytes: await readFile(recipeFiles.standInHelper), source: 'stand-in' };
+  // Parallel test processes would otherwise write the bundle over each other.
+  return withLock(join(tools.cacheDir, 'bundle.lock'), tools.log, async () => {
+    await tools.processes.run(process.execPath, [BUNDLE_SCRIPT], { cwd: REPO_DIR });
+    return { bytes: await readFile(BUNDLE), source: 'bundle' as const };
+  });
+}

@@ -1,0 +1,47 @@
+import { chmod, copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Processes } from '../effects/processes.ts';
+
+/** Debian's busybox-static: the initrd has no libraries, so it must be the static build. */
+const BUSYBOX = '/bin/busybox';
+
+/** Where the initrd keeps the helper program; the init bind-mounts it on /usr/lib/snf-image of the root. */
+export const HELPER_PROGRAM_PATH = 'lib/snf-image/snf-image-helper.mjs';
+
+export interface InitrdContents {
+  /** The init script, run as PID 1. */
+  readonly init: string;
+  /** The kernel layer's modules tree (holding lib/modules/<release>). */
+  readonly modulesTree: string;
+  /** The helper program, as bytes so the initrd holds exactly what was hashed. */
+  readonly helperProgram: Uint8Array;
+}
+
+/**
+ * Writes the initrd: busybox with its applets, the modules, the init and the
+ * helper program, as an uncompressed cpio (decompressing it under TCG would
+ * cost more time than reading the extra megabytes).
+ */
+export async function buildInitrd(output: string, contents: InitrdContents, processes: Processes): Promise<void> {
+  const staging = await mkdtemp(join(tmpdir(), 'snf-image-initrd-'));
+  try {
+    for (const dir of ['bin', 'dev', 'proc', 'sys', 'root', 'lib/snf-image']) await mkdir(join(staging, dir), { recursive: true });
+    await copyFile(BUSYBOX, join(staging, 'bin/busybox'));
+    const { stdout } = await processes.run(BUSYBOX, ['--list']);
+    for (const applet of stdout.split('\n').filter((name) => name !== '' && name !== 'busybox')) {
+      await symlink('busybox', join(staging, 'bin', applet));
+    }
+    // The kernel runs /sbin/modprobe to load filesystems on demand.
+    await symlink('bin', join(staging, 'sbin'));
+    // The kernel opens the console for /init before anything is mounted.
+    await processes.run('mknod', ['-m', '600', join(staging, 'dev/console'), 'c', '5', '1']);
+    await cp(join(contents.modulesTree, 'lib'), join(staging, 'lib'), { recursive: true });
+    await copyFile(contents.init, join(staging, 'init'));
+    await chmod(join(staging, 'init'), 0o755);
+    await writeFile(join(staging, HELPER_PROGRAM_PATH), contents.helperProgram);
+    await processes.run('sh', ['-c', 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible >"$2"', 'sh', staging, output]);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+/** How the config device reaches the helper: snf-image's floppy, or a faster virtio disk. */
+export type ConfigBus = 'floppy' | 'virtio';
+
+export interface HelperBoot {
+  readonly helperDir: string;
+  /** A scratch directory the boot writes its disks and serial logs into. */
+  readonly workDir: string;
+  readonly configBus: ConfigBus;
+  /** qemu is killed after this long. */
+  readonly timeoutMs: number;
+}
+
+export interface HelperBootOutcome {
+  readonly exitCode: number | undefined;
+  readonly timedOut: boolean;
+  readonly seconds: number;
+  readonly console: string;
+  readonly result: string;
+  readonly monitor: string;
+}
+
+/**
+ * Boots the helper VM the way the host does, with one 64 MiB instance disk and
+ * a config device holding rules.json, and returns what its serial ports
+ * carried. The disk order is the host's: helper root vda, instance disk vdb,
+ * then the config disk.
+ */
+export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
+  const file = (name: string) => join(boot.workDir, name);
+  await mkdir(file('config'), { recursive: true });
+  const rules = { version: 1, env: {}, devices: ['/dev/vdb'], forcedProperties: {} };
+  await writeFile(file('config/rules.json'), JSON.stringify(rules));
+  await execa('mke2fs', ['-q', '-F', '-t', 'ext2', '-d', file('config'), file('config.img'), '1440k']);
+  await execa('truncate', ['-s', '64M', file('disk.img')]);
+
+  const rulesDev = boot.configBus === 'floppy' ? '/dev/fd0' : '/dev/vdc';
+  const configDrive =
+    boot.configBus === 'floppy'
+      ? ['-drive', `file=${file('config.img')},format=raw,if=floppy`]
+      : ['-drive', `file=${file('config.img')},format=raw,if=none,id=config`, '-device', 'virtio-blk-pci,drive=config'];
+  const args = [
+    ...['-accel', 'tcg', '-machine', boot.configBus === 'floppy' ? 'pc' : 'q35', '-m', '512'],
+    ...['-nodefaults', '-nic', 'none', '-display', 'none', '-monitor', 'none', '-no-reboot'],
+    // Entropy: Node's crypto blocks until the kernel's pool is ready, which takes seconds under TCG without a source.
+    ...['-device', 'virtio-rng-pci'],
+    ...['-kernel', join(boot.helperDir, 'kernel'), '-initrd', join(boot.helperDir, 'initrd')],
+    '-append',
+    `console=ttyS0 root=/dev/vda quiet panic=-1 snf_image.rules-dev=${rulesDev} snf_image.result=/dev/ttyS1 snf_image.monitor=/dev/ttyS2`,
+    ...['-drive', `file=${join(boot.helperDir, 'image')},format=raw,if=none,id=helper,readonly=on`, '-device', 'virtio-blk-pci,drive=helper'],
+    ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0'],
+    ...configDrive,
+    ...['-serial', `file:${file('console.log')}`, '-serial', `file:${file('result.log')}`, '-serial', `file:${file('monitor.log')}`],
+  ];
+  const started = performance.now();
+  const run = await execa('qemu-system-x86_64', args, { reject: false, timeout: boot.timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore' });
+  const seconds = Math.round(performance.now() - started) / 1000;
+  const read = (name: string) => readFile(file(name), 'utf8').catch(() => '');
+  return {
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+    seconds,
+    console: `${await read('console.log')}${run.stderr}`,
+    result: await read('result.log'),
+    monitor: await read('monitor.log'),
+  };
+}
