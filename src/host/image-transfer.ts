@@ -15,9 +15,10 @@
  *   releaseResource({ kind, id })  for each resource, in reverse order, whatever happened
  *
  * config is { imageDir, backendsConfigDir } (IMAGE_DIR and the directory of
- * the back-ends' .priority and .disabled files). Errors an operator can act on
- * are SnfImageError subclasses; an aborted signal stops any of them, with
- * everything they opened closed.
+ * the back-ends' .priority and .disabled files, DEFAULT_BACKENDS_CONFIG_DIR
+ * unless configured). Errors an operator can act on are SnfImageError
+ * subclasses; an aborted signal stops any of them, with everything they
+ * opened closed.
  */
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
@@ -29,6 +30,7 @@ import { copyImage, type CopyImageInput } from './copy/copy-image.ts';
 import type { CopySummary } from './copy/copy-stream.ts';
 import { formatProperties } from './image-format/image-format.ts';
 
+export { DEFAULT_BACKENDS_CONFIG_DIR } from './backends/backends-config.ts';
 export type { AttachedDestination, BackendSelection, BackendsConfig, CopyImageInput, CopySummary, Resource };
 
 export interface ImageTransferEffects {
