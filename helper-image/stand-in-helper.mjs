@@ -7,15 +7,20 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 
-const options = {};
-for (let i = 2; i + 1 < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const result = options.result ?? '/dev/ttyS1';
-const monitor = options.monitor ?? '/dev/ttyS2';
+// The kernel command line the host writes: rules_dev=, snf_image_result=, snf_image_monitor=.
+const cmdline = Object.fromEntries(
+  readFileSync('/proc/cmdline', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map((word) => [word.split('=')[0], word.slice(word.indexOf('=') + 1)]),
+);
+const result = cmdline.snf_image_result ?? '/dev/ttyS1';
+const monitor = cmdline.snf_image_monitor ?? '/dev/ttyS2';
 
 try {
   writeFileSync(monitor, 'TASK_START:StandIn\n');
   const rulesDir = mkdtempSync('/tmp/rules.');
-  execFileSync('mount', ['-o', 'ro', options['rules-dev'], rulesDir]);
+  execFileSync('mount', ['-o', 'ro', cmdline.rules_dev, rulesDir]);
   const rules = JSON.parse(readFileSync(`${rulesDir}/rules.json`, 'utf8'));
   execFileSync('umount', [rulesDir]);
   for (const device of rules.devices) {

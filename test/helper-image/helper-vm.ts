@@ -49,7 +49,8 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     ...['-device', 'virtio-rng-pci'],
     ...['-kernel', join(boot.helperDir, 'kernel'), '-initrd', join(boot.helperDir, 'initrd')],
     '-append',
-    `console=ttyS0 root=/dev/vda quiet panic=-1 snf_image.rules-dev=${rulesDev} snf_image.result=/dev/ttyS1 snf_image.monitor=/dev/ttyS2`,
+    // What the host writes (src/host/qemu-command.ts); the result and monitor ports are the defaults.
+    `console=ttyS0 root=/dev/vda ro quiet hypervisor=kvm snf_image_activate_helper rules_dev=${rulesDev}`,
     ...['-drive', `file=${join(boot.helperDir, 'image')},format=raw,if=none,id=helper,readonly=on`, '-device', 'virtio-blk-pci,drive=helper'],
     ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0'],
     ...configDrive,
