@@ -53,11 +53,15 @@ function describeDelay(delay: unknown, delays: Readonly<Record<string, unknown>>
 export function describeGuard(guard: unknown): string {
   if (typeof guard === 'string') return guard;
   if (guard === null || (typeof guard !== 'object' && typeof guard !== 'function')) return String(guard);
-  const { type, guards } = guard as { type?: unknown; guards?: unknown };
-  const parts = Array.isArray(guards) ? guards.map(describeGuard) : [];
-  if (type === 'xstate.not') return `!${parts[0] ?? '?'}`;
-  if (type === 'xstate.and') return parts.join(' && ');
-  if (type === 'xstate.or') return parts.join(' || ');
+  const { type, guards, check } = guard as { type?: unknown; guards?: unknown; check?: { name?: string } };
+  if (Array.isArray(guards)) {
+    // xstate's combinators are functions named not/and/or carrying their operands in `guards`.
+    const parts = guards.map(describeGuard);
+    const combinator = check?.name ?? (typeof guard === 'function' ? guard.name : '');
+    if (/not$/i.test(combinator)) return `!${parts[0] ?? '?'}`;
+    if (/and$/i.test(combinator)) return parts.join(' && ');
+    if (/or$/i.test(combinator)) return parts.join(' || ');
+  }
   if (typeof type === 'string') return type;
   if (typeof guard === 'function' && guard.name !== '' && guard.name !== 'guard') return guard.name;
   return 'inline guard';

@@ -6,43 +6,53 @@ import { runFromFile } from './open-trace.ts';
 import { RunPane } from './run-pane.ts';
 
 /**
- * The page: one run, or two side by side on the same step with the point
- * where they part marked. Stepping, the slider, the timelines' axes and the
- * keyboard all move one shared step index.
+ * The page: one run, or two side by side with the point where they part
+ * marked. Each run keeps its own current step, since two runs of the same
+ * deployment rarely take the same number of steps; the buttons, the slider
+ * and the keyboard move both, a click in a run's lists moves that run.
  */
 export function mountApp(root: HTMLElement, data: PageData): void {
   const [left, right] = data.runs;
   const divergence = left && right ? findDivergence(left.run, right.run) : null;
-  let index = 0;
+  const divergentSteps = divergence ? [divergence.leftStep, divergence.rightStep] : [];
 
-  const panes = data.runs.map((r) => new RunPane(r, data.charts.find((c) => c.machine === r.run.machine), divergence, (i) => go(i)));
-  const stepCount = Math.max(1, ...panes.map((p) => p.stepCount));
-  const slider = h('input', { class: 'scrubber', attrs: { type: 'range', min: '0', max: String(stepCount - 1), value: '0', 'aria-label': 'step' } });
+  const panes = data.runs.map(
+    (r, k) =>
+      new RunPane(r, data.charts.find((c) => c.machine === r.run.machine), { step: divergentSteps[k] ?? null, call: divergence?.callIndex ?? null }, (i) =>
+        show(indices.map((current, j) => (j === k ? i : current))),
+      ),
+  );
+  let indices = panes.map(() => 0);
+  const longest = Math.max(1, ...panes.map((p) => p.stepCount));
+  const slider = h('input', { class: 'scrubber', attrs: { type: 'range', min: '0', max: String(longest - 1), value: '0', 'aria-label': 'step' } });
   const position = h('span', { class: 'position' });
+
+  function show(next: readonly number[]): void {
+    indices = next.map((i, k) => Math.max(0, Math.min(panes[k]!.stepCount - 1, i)));
+    slider.value = String(indices[0]);
+    position.textContent = indices.map((i, k) => `${i + 1} / ${panes[k]!.stepCount}`).join(' · ');
+    panes.forEach((pane, k) => pane.show(indices[k]!));
+  }
+  const showAll = (i: number) => show(panes.map(() => i));
+  const moveAll = (by: number) => show(indices.map((i) => i + by));
+  slider.addEventListener('input', () => showAll(Number(slider.value)));
+
   const button = (label: string, title: string, action: () => void) => {
     const b = h('button', { text: label, title });
     b.addEventListener('click', action);
     return b;
   };
-  const failureStep = data.runs.map((r) => r.run.failure?.causeStepIndex).find((i) => i !== undefined);
-
-  const go = (requested: number) => {
-    index = Math.max(0, Math.min(stepCount - 1, requested));
-    slider.value = String(index);
-    position.textContent = `step ${index + 1} / ${stepCount}`;
-    for (const pane of panes) pane.show(index);
-  };
-  slider.addEventListener('input', () => go(Number(slider.value)));
-
+  const failing = data.runs.some((r) => r.run.failure !== null);
   const controls = h('nav', { class: 'controls' }, [
-    button('⏮', 'first step (Home)', () => go(0)),
-    button('◀', 'previous step (←)', () => go(index - 1)),
-    button('▶', 'next step (→)', () => go(index + 1)),
-    button('⏭', 'last step (End)', () => go(stepCount - 1)),
+    button('|◀', 'first step (Home)', () => showAll(0)),
+    button('◀', 'previous step (←)', () => moveAll(-1)),
+    button('▶', 'next step (→)', () => moveAll(1)),
+    button('▶|', 'last step (End)', () => showAll(longest - 1)),
+    h('span', { class: 'position-label', text: 'step' }),
     position,
     slider,
-    ...(failureStep !== undefined ? [button('go to failure', 'the step that set the failure off', () => go(failureStep))] : []),
-    ...(divergence ? [button('go to divergence', divergence.summary, () => go(divergence.stepIndex))] : []),
+    ...(failing ? [button('go to failure', 'the step that set the failure off', () => show(data.runs.map((r, k) => r.run.failure?.causeStepIndex ?? indices[k]!)))] : []),
+    ...(divergence ? [button('go to divergence', divergence.summary, () => show(divergentSteps))] : []),
     fileButton('open trace…', async (file) => mountApp(root, { ...data, runs: [await runFromFile(file, data.charts)] })),
     fileButton('compare with…', async (file) => mountApp(root, { ...data, runs: [data.runs[0]!, await runFromFile(file, data.charts)] })),
   ]);
@@ -55,13 +65,20 @@ export function mountApp(root: HTMLElement, data: PageData): void {
   );
   document.onkeydown = (event) => {
     if (event.target instanceof HTMLInputElement && event.target.type !== 'range') return;
-    const moves: Record<string, number> = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: stepCount - 1, PageDown: index + 20, PageUp: index - 20 };
-    const target = moves[event.key];
-    if (target === undefined) return;
+    const moves: Record<string, () => void> = {
+      ArrowRight: () => moveAll(1),
+      ArrowLeft: () => moveAll(-1),
+      PageDown: () => moveAll(20),
+      PageUp: () => moveAll(-20),
+      Home: () => showAll(0),
+      End: () => showAll(longest - 1),
+    };
+    const move = moves[event.key];
+    if (!move) return;
     event.preventDefault();
-    go(target);
+    move();
   };
-  go(0);
+  showAll(0);
 }
 
 function fileButton(label: string, open: (file: File) => Promise<void>): HTMLElement {
@@ -73,4 +90,3 @@ function fileButton(label: string, open: (file: File) => Promise<void>): HTMLEle
   });
   return h('label', { class: 'file-button' }, [label, input, error]);
 }
-

@@ -51,7 +51,7 @@ export class DetailsView {
       h('div', { class: 'failure-title', text: `Failed in ${failure.state}` }),
       h('div', { class: 'failure-error', text: `${failure.error.name}: ${failure.error.message}` }),
       h('div', { class: 'failure-cause' }, [
-        call ? `caused by effect ${call.effect} (call #${call.callId}) at ` : 'caused at ',
+        call ? `${call.outcome === 'error' ? 'caused by effect' : 'reported through effect'} ${call.effect} (call #${call.callId}) at ` : 'caused at ',
         goTo(`step ${failure.causeStepIndex + 1}`, failure.causeStepIndex),
         '; failure state reached at ',
         goTo(`step ${failure.stepIndex + 1}`, failure.stepIndex),

@@ -1,5 +1,4 @@
 /// <reference lib="dom" />
-import type { Divergence } from '../run/divergence.ts';
 import type { Run } from '../run/run.ts';
 import type { ChartView, PageRun } from '../page-data.ts';
 import { ChartPane } from './chart-pane.ts';
@@ -26,15 +25,15 @@ export class RunPane {
   constructor(
     private readonly page: PageRun,
     chart: ChartView | undefined,
-    divergence: Divergence | null,
+    divergent: { readonly step: number | null; readonly call: number | null },
     onSelect: (index: number) => void,
   ) {
     const { run } = page;
     const status = runStatus(run);
     this.#chart = new ChartPane(chart, run.machine);
     this.#details = new DetailsView(run, onSelect);
-    this.#steps = new StepsView(run, divergence?.stepIndex ?? null, onSelect);
-    this.#timeline = new TimelineView(run, divergence?.callIndex ?? null, onSelect, (at) => onSelect(this.stepAt(at)));
+    this.#steps = new StepsView(run, divergent.step, onSelect);
+    this.#timeline = new TimelineView(run, divergent.call, onSelect, (at) => onSelect(this.stepAt(at)));
     const header = h('header', { class: 'run-header' }, [
       h('span', { class: 'run-title', text: page.title }),
       h('span', { class: `run-status status-${status}`, text: status }),

@@ -1,4 +1,5 @@
 import type { TraceEvent } from '../../src/effects/trace.ts';
+import { monitorReport } from './helper-monitor.ts';
 import { helperTasks } from './helper-tasks.ts';
 import type { EffectCall, Failure, HelperTask, LogLine, Run, RunFailure, Step } from './run.ts';
 import { activePaths, leafPaths } from './state-paths.ts';
@@ -46,12 +47,21 @@ function stepsOf(events: readonly TraceEvent[], machine: string): Step[] {
       at: e.at,
       event: type,
       detail: shorten(Object.keys(rest).length === 0 ? '' : JSON.stringify(rest)),
+      monitor: monitorOf(e.event),
       paths,
       state: leafPaths(paths).join(', '),
       status: e.status,
     });
   }
   return steps;
+}
+
+function monitorOf(event: { type: string }): string | null {
+  // XState's own events (done, error, after) are the machine's, never the helper's.
+  if (event.type.startsWith('xstate.')) return null;
+  const report = monitorReport(event);
+  if (!report) return null;
+  return report.kind === 'start' || report.kind === 'end' ? `${report.kind} ${report.task}` : report.kind;
 }
 
 function callsOf(events: readonly TraceEvent[], steps: readonly Step[]): EffectCall[] {

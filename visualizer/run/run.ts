@@ -12,6 +12,8 @@ export interface Step {
   readonly event: string;
   /** The event's other fields, shortened, for the step's details. */
   readonly detail: string;
+  /** What the helper reported, when the event carries a monitor message: `start MountImage`, `error`. */
+  readonly monitor: string | null;
   /** Every active state as a dotted path, ancestors included. */
   readonly paths: readonly string[];
   /** The innermost active states, joined: `copying.streaming`. */

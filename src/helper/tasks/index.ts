@@ -1,4 +1,14 @@
 import type { Task } from '../task.ts';
+import { initializeDatasource } from './initialize-datasource.ts';
+import { addSwap } from './add-swap.ts';
+import { assignHostname } from './assign-hostname.ts';
+import { changeMachineId } from './change-machine-id.ts';
+import { changePassword } from './change-password.ts';
+import { configureNetwork } from './configure-network.ts';
+import { deleteSshKeys } from './delete-ssh-keys.ts';
+import { selinuxAutorelabel } from './selinux-autorelabel.ts';
+import { enforcePersonality } from './enforce-personality.ts';
+import { runCustomTask } from './run-custom-task.ts';
 import { filesystemResizeMounted } from './filesystem-resize-mounted.ts';
 import { filesystemResizeUnmounted } from './filesystem-resize-unmounted.ts';
 import { fixPartitionTable } from './fix-partition-table.ts';
@@ -18,7 +28,18 @@ export const TASKS: readonly Task[] = [
   filesystemResizeMounted,
   umountImage,
 
-  // Guest customization (priorities 35-70): add the tasks here.
+  // Guest customization (priorities 35-70).
+  // Linux guests.
+  initializeDatasource,
+  addSwap,
+  assignHostname,
+  changeMachineId,
+  changePassword,
+  configureNetwork,
+  deleteSshKeys,
+  selinuxAutorelabel,
+  enforcePersonality,
+  runCustomTask,
 ];
 
 export function findTask(name: string): Task | undefined {
