@@ -16,17 +16,20 @@ export class ExportStreamError extends SnfImageError {
   override readonly name = 'ExportStreamError';
 }
 
-export interface ExportStreams {
+/** Where the data and the log go; tests pass their own. */
+export interface ExportIo {
   readonly output: Writable;
+  readonly log: Logger;
 }
 
-export async function runExport(env: Readonly<Record<string, string | undefined>>, streams: ExportStreams = { output: process.stdout }): Promise<number> {
-  const log = createLogger().child({ component: 'export' });
+export async function runExport(env: Readonly<Record<string, string | undefined>>, io: Partial<ExportIo> = {}): Promise<number> {
+  const log = (io.log ?? createLogger()).child({ component: 'export' });
+  const output = io.output ?? process.stdout;
   return reportOutcome(log, async () => {
     const disk = await diskFromEnv(env, 'EXPORT_DEVICE');
     announceSize(env, disk, log);
     log.info({ device: disk.path, kind: disk.kind, bytes: disk.sizeBytes }, `exporting ${disk.path} (${disk.sizeBytes} bytes)`);
-    const bytes = await streamDisk(disk, streams.output);
+    const bytes = await streamDisk(disk, output);
     log.info({ device: disk.path, bytes }, `exported ${bytes} bytes`);
   });
 }

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SnfImageError } from '../errors.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { diskFromEnv, type DiskDevice } from './disk-device.ts';
 import { reportOutcome } from './script-outcome.ts';
 
@@ -21,8 +21,10 @@ export class ImportStreamError extends SnfImageError {
   override readonly name = 'ImportStreamError';
 }
 
-export interface ImportStreams {
+/** Where the data comes from and the log goes; tests pass their own. */
+export interface ImportIo {
   readonly input: Readable;
+  readonly log: Logger;
 }
 
 export interface ImportSummary {
@@ -30,12 +32,13 @@ export interface ImportSummary {
   readonly bytesWritten: number;
 }
 
-export async function runImport(env: Readonly<Record<string, string | undefined>>, streams: ImportStreams = { input: process.stdin }): Promise<number> {
-  const log = createLogger().child({ component: 'import' });
+export async function runImport(env: Readonly<Record<string, string | undefined>>, io: Partial<ImportIo> = {}): Promise<number> {
+  const log = (io.log ?? createLogger()).child({ component: 'import' });
+  const input = io.input ?? process.stdin;
   return reportOutcome(log, async () => {
     const disk = await diskFromEnv(env, 'IMPORT_DEVICE');
     log.info({ device: disk.path, kind: disk.kind, bytes: disk.sizeBytes }, `importing onto ${disk.path} (${disk.sizeBytes} bytes)`);
-    const { bytesWritten } = await importStream(disk, streams.input);
+    const { bytesWritten } = await importStream(disk, input);
     const rest = disk.sizeBytes - bytesWritten;
     log.info(
       { device: disk.path, bytesWritten, diskBytes: disk.sizeBytes },

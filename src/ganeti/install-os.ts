@@ -1,6 +1,7 @@
 import { lstat, mkdir, readFile, readlink, rename, rmdir, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isSnfImageError, SnfImageError } from '../errors.ts';
 import { MANIFEST_NAME, manifestPath, readManifest, sha256, writeManifest, type ManifestEntry } from './install-manifest.ts';
@@ -104,7 +105,13 @@ with scripts that run this installation's snf-image, and writes
 --uninstall removes exactly what install-os wrote there, except files changed since.
 `;
 
-export async function runInstallOs(argv: string[]): Promise<number> {
+/** Where the report and the errors go; tests pass their own. */
+export interface InstallOsIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+export async function runInstallOs(argv: string[], io: InstallOsIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let options: { dir: string; root: string; uninstall: boolean; help: boolean };
   try {
     const { values } = parseArgs({
@@ -120,29 +127,29 @@ export async function runInstallOs(argv: string[]): Promise<number> {
     });
     options = { dir: values.dir, root: values.root, uninstall: values.uninstall, help: values.help };
   } catch (error) {
-    process.stderr.write(`snf-image install-os: ${(error as Error).message}\n\n${USAGE}`);
+    io.stderr.write(`snf-image install-os: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (options.help) {
-    process.stdout.write(USAGE);
+    io.stdout.write(USAGE);
     return 0;
   }
   const osDir = resolve(options.dir);
   try {
     if (options.uninstall) {
       const report = await uninstallOsDefinition(osDir);
-      if (report.removed.length === 0 && report.kept.length === 0) process.stdout.write(`nothing to remove: install-os left no manifest (${MANIFEST_NAME}) in ${osDir}\n`);
-      for (const path of report.removed) process.stdout.write(`removed ${path}\n`);
-      for (const path of report.kept) process.stdout.write(`kept ${path} (changed since install-os wrote it, or not empty)\n`);
+      if (report.removed.length === 0 && report.kept.length === 0) io.stdout.write(`nothing to remove: install-os left no manifest (${MANIFEST_NAME}) in ${osDir}\n`);
+      for (const path of report.removed) io.stdout.write(`removed ${path}\n`);
+      for (const path of report.kept) io.stdout.write(`kept ${path} (changed since install-os wrote it, or not empty)\n`);
     } else {
       const report = await installOsDefinition(standardLocations(osDir, resolve(options.root)), currentProgram());
-      for (const path of report.written) process.stdout.write(`wrote ${path}\n`);
-      for (const path of report.kept) process.stdout.write(`kept ${path} (it already exists)\n`);
+      for (const path of report.written) io.stdout.write(`wrote ${path}\n`);
+      for (const path of report.kept) io.stdout.write(`kept ${path} (it already exists)\n`);
     }
     return 0;
   } catch (error) {
     if (!isSnfImageError(error) && !isFileSystemError(error)) throw error;
-    process.stderr.write(`snf-image install-os: ${(error as Error).message}\n`);
+    io.stderr.write(`snf-image install-os: ${(error as Error).message}\n`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { createLogger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 
 /**
  * Ganeti's rename script (gnt-instance rename, and after gnt-backup import,
@@ -8,8 +8,8 @@ import { createLogger } from '../log.ts';
  * instance stopped, for a name the owner may have changed on purpose. It
  * logs the rename so the Ganeti log shows it was seen, and succeeds.
  */
-export async function runRename(env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const log = createLogger().child({ component: 'rename' });
+export async function runRename(env: Readonly<Record<string, string | undefined>>, logger: Logger = createLogger()): Promise<number> {
+  const log = logger.child({ component: 'rename' });
   const from = env.OLD_INSTANCE_NAME ?? '(unknown)';
   const to = env.INSTANCE_NAME ?? '(unknown)';
   log.info({ from, to }, `instance renamed from ${from} to ${to}; the guest is left unchanged (its hostname is not rewritten)`);
