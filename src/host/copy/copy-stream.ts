@@ -23,22 +23,26 @@ export interface CopySummary {
 }
 
 export interface CopyOptions {
-  /** Bytes per buffer; two buffers are in use, one filling while the other is written. */
+  /** Bytes per buffer, a multiple of 64 KiB. */
   readonly bufferBytes: number;
+  /** Buffers in use: reading runs ahead of writing by up to this many less one. */
+  readonly bufferCount: number;
   readonly progressIntervalMs: number;
   readonly now: () => number;
 }
 
 export const DEFAULT_COPY_OPTIONS: CopyOptions = {
   bufferBytes: 4 * 1024 * 1024,
+  bufferCount: 2,
   progressIntervalMs: 3000,
   now: () => performance.now(),
 };
 
 /**
  * Moves every byte of `source` to the disk from offset 0, reading the next
- * buffer while the previous one is written, so memory stays at two buffers
- * whatever the image size. A source that ends before (or runs past) the
+ * buffer while the previous one is written, so memory stays at a few
+ * buffers whatever the image size (two by default: measured on a loaded
+ * machine, more read-ahead gained nothing). A source that ends before (or runs past) the
  * size it announced is an error, never a success. No write is in flight
  * when it returns or throws, so the caller may close the disk at once.
  */
@@ -53,35 +57,37 @@ export async function copyStream(
   if (source.size !== undefined && disk.capacity !== undefined && source.size > disk.capacity) {
     throw new DiskTooSmall(disk.path, disk.capacity, source.size);
   }
-  const slots = alignedBuffers(2, options.bufferBytes);
+  const slots = alignedBuffers(options.bufferCount, options.bufferBytes);
   const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
   let read = 0;
   let written = 0;
-  let writing: Promise<void> | undefined;
+  // Writes run one after another in image order; each slot is refilled only once its write is done.
+  let writes: Promise<void> = Promise.resolve();
+  const slotWritten: Promise<void>[] = slots.map(() => Promise.resolve());
   try {
     for (let turn = 0; ; turn++) {
-      const slot = slots[turn % 2]!;
+      const index = turn % slots.length;
+      const slot = slots[index]!;
+      await slotWritten[index];
+      progress.advanced(written);
       const filled = await fill(source, slot, signal);
+      const position = read;
       read += filled;
       if (source.size !== undefined && read > source.size) throw new ImageSizeMismatch(read, source.size);
-      await writing;
-      progress.advanced(written);
       if (filled === 0) break;
-      const position = written;
-      writing = disk.write(slot.subarray(0, filled), position).then(() => {
+      writes = writes.then(() => disk.write(slot.subarray(0, filled), position)).then(() => {
         written = position + filled;
       });
-      // Awaited on the next turn; until then a failure must not count as unhandled.
-      writing.catch(() => {});
-      if (filled < slot.length) {
-        await writing;
-        break;
-      }
+      // Awaited when the slot comes round again or at the end; until then a failure must not count as unhandled.
+      writes.catch(() => {});
+      slotWritten[index] = writes;
+      if (filled < slot.length) break;
     }
+    await writes;
     if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
     await disk.flush();
   } catch (error) {
-    await writing?.catch(() => {});
+    await writes.catch(() => {});
     if (signal.aborted) throw new AbortedError('copyImage');
     throw error;
   }
