@@ -37,7 +37,8 @@ export const fixPartitionTable: Task = {
       throw new SnfImageError('For FreeBSD images only GUID Partition Tables are supported.');
     }
     if (table.label === 'gpt') {
-      await ctx.processes.run('sgdisk', ['--move-second-header', disk], { signal: ctx.signal });
+      // Moves the backup header to the disk's new end (sgdisk -e does too, but leaves the last MiB unusable).
+      await sfdisk.relocateBackupGpt();
       table = await readPartitionTable(ctx.processes, disk);
     }
     const lastUsable = table.label === 'gpt' ? table.lastLba! : (await diskSectors(ctx, disk, table)) - 1;
@@ -138,11 +139,15 @@ class Sfdisk {
     return this.#run(['-N', String(number)], `,${sectors}\n`);
   }
 
+  relocateBackupGpt() {
+    return this.#run(['--relocate', 'gpt-bak-std'], '');
+  }
+
   append(start: number, sectors: number, type: string) {
     return this.#run(['--append'], `${start},${sectors},${type}\n`);
   }
 
   async #run(args: string[], script: string) {
-    await this.processes.run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', ...args, this.disk], { input: script, signal: this.signal });
+    await this.processes.run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', ...args, this.disk], { ...(script ? { input: script } : {}), signal: this.signal });
   }
 }
