@@ -1,6 +1,7 @@
 import { isSecret } from '../../effects/secret.ts';
 import { SnfImageError } from '../../errors.ts';
 import { GuestRoot } from './guest-path.ts';
+import { checkYesNo } from '../yes-no.ts';
 import type { TaskContext, TaskEnv } from '../task.ts';
 
 /** A plain value of the task environment; a secret is never turned into a string here. */
@@ -16,23 +17,9 @@ export function envSecretText(env: TaskEnv, name: string): { reveal(): string } 
   return isSecret(value) ? value : { reveal: () => value };
 }
 
-/**
- * snf-image's check_yes_no: unset or empty is false (empty with a warning),
- * yes/true/on/1/set true, no/false/off/0/unset false, anything else true
- * with a warning.
- */
+/** A boolean value by snf-image's check_yes_no rules, warning as it did. */
 export function envFlag(ctx: TaskContext, name: string): boolean {
-  const value = envText(ctx.env, name);
-  if (value === undefined) return false;
-  const word = value.trim().toLowerCase();
-  if (word === '') {
-    ctx.warn(`Variable ${name} is defined but empty; treating it as NO`);
-    return false;
-  }
-  if (['yes', 'true', 'on', '1', 'set'].includes(word)) return true;
-  if (['no', 'false', 'off', '0', 'unset'].includes(word)) return false;
-  ctx.warn(`Invalid value "${value}" for ${name}; treating it as YES`);
-  return true;
+  return checkYesNo(name, envText(ctx.env, name), (message) => ctx.warn(message));
 }
 
 /** The mounted guest (TARGET, set by MountImage). */

@@ -20,7 +20,7 @@ export const addSwap: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['PROPERTY_SWAP', 'SWAP_PARTITION', 'DEV', 'DEV_COUNT', 'PROPERTY_CLOUD_INIT'],
+  uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const value = envText(ctx.env, 'PROPERTY_SWAP');
@@ -58,10 +58,11 @@ function swapDevice(ctx: TaskContext, spec: SwapSpec): string {
     if (spec.diskIndex >= count || !device) throw new SnfImageError(`Swap disk ${String.fromCharCode(97 + spec.diskIndex)} is not available: the instance has ${count} disk(s)`);
     return device;
   }
-  // FixPartitionTable names the partition it made; snf-image derived it from DEV.
+  // FixPartitionTable names the partition node it made.
   const made = envText(ctx.env, 'SWAP_PARTITION');
-  if (made) return made.startsWith('/') ? made : `${devOf(ctx)}${made}`;
-  return `${devOf(ctx)}${spec.partition}`;
+  if (made) return made;
+  const dev = devOf(ctx);
+  return ctx.partitions?.path(dev, spec.partition) ?? `${dev}${spec.partition}`;
 }
 
 function devOf(ctx: TaskContext): string {

@@ -13,7 +13,7 @@ export const assignHostname: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET', 'HOSTNAME'],
-  uses: ['PROPERTY_CLOUD_INIT'],
+  uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const name = envText(ctx.env, 'HOSTNAME');

@@ -24,7 +24,7 @@ export const changePassword: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS', 'PROPERTY_USERS', 'PROPERTY_PASSWD_HASHING_METHOD', 'PROPERTY_CLOUD_INIT'],
+  uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const password = envSecretText(ctx.env, 'PASSWD');

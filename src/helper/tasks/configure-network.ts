@@ -27,7 +27,7 @@ export const configureNetwork: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['NIC_COUNT', 'DHCP_TAGS', 'STATEFUL_DHCPV6_TAGS', 'STATELESS_DHCPV6_TAGS', 'DEFAULT_NIC_CONFIG', 'PROPERTY_NM_NETWORKING', 'PROPERTY_CLOUD_INIT'],
+  uses: ['NIC_COUNT'],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const guest = guestRoot(ctx.env);

@@ -28,7 +28,7 @@ export const deleteSshKeys: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['HOSTNAME', 'PROPERTY_CLOUD_INIT'],
+  uses: ['HOSTNAME'],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const guest = guestRoot(ctx.env);

@@ -24,7 +24,7 @@ export const enforcePersonality: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['PERSONALITY', 'PROPERTY_CLOUD_INIT'],
+  uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const json = envSecretText(ctx.env, 'PERSONALITY')?.reveal().trim();

@@ -59,7 +59,7 @@ export const initializeDatasource: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['PROPERTY_CLOUD_INIT', 'CLOUD_USERDATA', 'CLOUD_INIT_DEBUG', 'HOSTNAME'],
+  uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: true },
   async run(ctx) {
     if (!envFlag(ctx, 'PROPERTY_CLOUD_INIT')) {

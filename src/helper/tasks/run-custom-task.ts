@@ -19,7 +19,7 @@ export const runCustomTask: Task = {
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: ['PROPERTY_CUSTOM_TASK'],
+  uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const encoded = envText(ctx.env, 'PROPERTY_CUSTOM_TASK')?.trim();

@@ -27,7 +27,9 @@ export async function chooseNetworkDriver(guest: GuestRoot, distro: BaseDistro |
 
 async function networkdEnabled(guest: GuestRoot): Promise<boolean> {
   for (const target of ['multi-user.target.wants', 'network-online.target.wants', 'sockets.target.wants']) {
-    if (await guest.exists(`/etc/systemd/system/${target}/systemd-networkd.service`)) return true;
+    // An enablement link may point at /lib, which on a merged-/usr guest is itself a link: its presence is enough.
+    const link = `/etc/systemd/system/${target}/systemd-networkd.service`;
+    if ((await guest.exists(link)) || (await guest.isSymlink(link))) return true;
   }
   return false;
 }
