@@ -1,3 +1,4 @@
+import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from '../copy/byte-source.ts';
 import type { SourceBackend } from './source-backend.ts';
@@ -70,7 +71,7 @@ async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal)
   try {
     return await fetch(url, { method, signal, headers: REQUEST_HEADERS, redirect: 'follow' });
   } catch (error) {
-    if (signal.aborted) throw error;
+    if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
     throw new ImageDownloadFailed(printableUrl(url), describeFetchError(error));
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { AbortedError } from '../../../src/effects/effect.ts';
 import { ImageDownloadFailed, networkSource, printableUrl, UnsupportedImageUrl } from '../../../src/host/backends/network-source.ts';
 import { SIGNED_QUERY, startImageServer, type ImageServer } from '../copy/image-server.ts';
 
@@ -62,6 +63,12 @@ describe('network source back-end', () => {
 
   it('says ftp is not supported rather than failing obscurely', async () => {
     await assert.rejects(networkSource.inspect('ftp://mirror/image.img', config, signal), UnsupportedImageUrl);
+  });
+
+  it('stops asking when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(networkSource.inspect(`${server.url}/image.img`, config, controller.signal), AbortedError);
   });
 
   it('prints URLs without credentials or query strings', () => {
