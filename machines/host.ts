@@ -56,7 +56,8 @@ export type HostEvent =
   | { type: 'deployment.abort'; reason: string }
   | { type: 'copy.progress'; position: number; total: number | null; progress: number | null }
   | { type: 'helper.started'; pid: number }
-  | { type: 'helper.monitor'; message: MonitorReport };
+  | { type: 'helper.monitor'; message: MonitorReport }
+  | { type: 'helper.monitorFailed'; error: { name: string; message: string } };
 
 export interface HostOutput {
   readonly ok: boolean;
@@ -292,6 +293,10 @@ export const hostMachine = setup({
               }),
             },
             'helper.monitor': { actions: { type: 'report', params: ({ event }) => event.message } },
+            // The helper broke the monitor protocol: it runs on, and only its result decides.
+            'helper.monitorFailed': {
+              actions: { type: 'report', params: ({ event }) => ({ type: 'image-info', messages: [`Helper monitor channel ignored from now on: ${event.error.message}`] }) },
+            },
           },
           initial: 'waiting',
           states: {

@@ -9,6 +9,10 @@ interface Subcommand {
 }
 
 const subcommands: Record<string, Subcommand> = {
+  create: {
+    summary: 'deploy an image onto the instance disk (Ganeti OS API 20 environment)',
+    run: async () => (await import('./host/create.ts')).runCreate(process.env),
+  },
   replay: {
     summary: 'replay a recorded create trace through the machine, with no I/O; report any divergence',
     run: async (args) => (await import('./cli/replay.ts')).runReplay(args),

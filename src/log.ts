@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
  * `log.child({ component: 'copy' })`.
  */
 export function createLogger(level = process.env.SNF_IMAGE_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
 }
 
 export type { Logger };

@@ -20,9 +20,11 @@ export function parseQemuVersion(command: string, output: string): QemuVersion {
   return { major: Number(match[1]), minor: Number(match[2]) };
 }
 
-export async function detectQemuVersion(processes: Processes, command: string, signal?: AbortSignal): Promise<QemuVersion> {
-  const { stdout } = await processes.run(command, ['--version'], signal ? { signal } : {});
-  return parseQemuVersion(command, stdout);
+/** `command` is the program and any arguments it always takes (the QEMU setting may carry some). */
+export async function detectQemuVersion(processes: Processes, command: readonly string[], signal?: AbortSignal): Promise<QemuVersion> {
+  const [program, ...args] = command;
+  const { stdout } = await processes.run(program!, [...args, '--version'], signal ? { signal } : {});
+  return parseQemuVersion(program!, stdout);
 }
 
 /** `-run-with user=` arrived in qemu 9.1, which deprecated `-runas`. */

@@ -29,6 +29,14 @@ export function stepsOf(trace: readonly TraceEvent[]): Step[] {
 }
 
 /**
+ * Steps match on what happened, not on when: a real run's clock is read a
+ * moment apart for an effect's result and the transition it causes.
+ */
+function sameStep(a: Step | undefined, b: Step | undefined): boolean {
+  return a !== undefined && b !== undefined && a.event === b.event && JSON.stringify(a.state) === JSON.stringify(b.state);
+}
+
+/**
  * Feeds a recorded create trace back through machines/host.ts on a virtual
  * clock: the effects answer from the trace, nothing touches the world. A run
  * that replays to the same steps with no divergence is reproduced exactly.
@@ -46,7 +54,7 @@ export async function replayHostTrace(recorded: readonly TraceEvent[]): Promise<
   const length = Math.max(recordedSteps.length, replayedSteps.length);
   let firstMismatch = -1;
   for (let i = 0; i < length && firstMismatch < 0; i++) {
-    if (JSON.stringify(recordedSteps[i]) !== JSON.stringify(replayedSteps[i])) firstMismatch = i;
+    if (!sameStep(recordedSteps[i], replayedSteps[i])) firstMismatch = i;
   }
   return {
     recorded: recordedSteps,

@@ -45,7 +45,7 @@ describe('helper VM launch with qemu', () => {
       const configDevice = join(dir, `config-${machine}.img`);
       const launch = {
         qemu,
-        qemuVersion: await detectQemuVersion(realProcesses, qemu),
+        qemuVersion: await detectQemuVersion(realProcesses, [qemu]),
         machine,
         accelerator: 'tcg' as const,
         helperDir: join(dir, 'helper'),

@@ -161,6 +161,20 @@ describe('host machine', () => {
     assert.equal(output.failure?.message, 'Customization VM died unexpectedly (exit code 1); result channel: ERROR: MountImage: no root partition');
   });
 
+  it('goes on when the helper breaks the monitor protocol, and says so', async () => {
+    const world = workingWorld();
+    const { run, output } = await deploy({
+      ...world.effects,
+      runHelper: async (_i, ctx) => {
+        ctx.emit({ type: 'helper.started', pid: 7 });
+        ctx.emit({ type: 'helper.monitorFailed', error: { name: 'MonitorProtocolError', message: 'line 101: more than 100 lines' } });
+        return { exitCode: 0, signal: null };
+      },
+    });
+    assert.equal(output.ok, true);
+    assert.ok(run.reports.some((r) => r.type === 'image-info' && (r.messages as string[])[0] === 'Helper monitor channel ignored from now on: line 101: more than 100 lines'));
+  });
+
   it('fails when the helper exits cleanly without writing SUCCESS', async () => {
     const world = workingWorld();
     const { run, output } = await deploy({ ...world.effects, readResult: async () => ({ firstLine: 'ERROR: ChangePassword: user root not found' }) });

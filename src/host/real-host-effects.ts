@@ -1,0 +1,158 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Effect } from '../effects/effect.ts';
+import type { Processes } from '../effects/processes.ts';
+import type { Logger } from '../log.ts';
+import { readAnswerFile } from './answer-file.ts';
+import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
+import { createConfigDeviceWriter } from './config-device.ts';
+import { helperDeviceNames, MACHINE_TYPES, type MachineType } from './helper-devices.ts';
+import { helperRules } from './helper-rules.ts';
+import { createRunHelper, readResult, signalHelper } from './helper-vm.ts';
+import type { DeploymentPlan, HostEffects, Resource } from './host-effects.ts';
+import { createImageTransferEffects } from './image-transfer.ts';
+import { formatProperties } from './image-format/image-format.ts';
+import { loadDeploymentRequest, realInputFiles, type DeploymentRequest, type Environment } from './inputs/deployment-request.ts';
+import { chooseAccelerator } from './kvm-probe.ts';
+import { qemuCommand } from './qemu-command.ts';
+import { detectQemuVersion } from './qemu-version.ts';
+
+/** The plan of a real create: the validated request, and the timeouts the machine reads. */
+export interface CreatePlan extends DeploymentPlan {
+  readonly request: DeploymentRequest;
+}
+
+export interface RealHostPorts {
+  readonly env: Environment;
+  readonly processes: Processes;
+  readonly log: Logger;
+  readonly fetch: typeof globalThis.fetch;
+  /** The back-ends' .priority and .disabled files. */
+  readonly backendsConfigDir?: string;
+}
+
+/** Microvm has the fastest boot, but an instance's own machine type is what its operator chose to trust. */
+export function helperMachine(request: DeploymentRequest): MachineType {
+  const wanted = request.machineType ?? 'pc';
+  if ((MACHINE_TYPES as readonly string[]).includes(wanted)) return wanted as MachineType;
+  return wanted.includes('q35') ? 'q35' : 'pc';
+}
+
+const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
+  // Without it, TSC calibration can hang under TCG on microvm (helper-image docs).
+  microvm: ['tsc_early_khz=2600000'],
+};
+
+/** The create lifecycle's effects against the world: files, back-ends, mke2fs, qemu. */
+export function realHostEffects(ports: RealHostPorts): HostEffects {
+  const transfer = createImageTransferEffects({ processes: ports.processes });
+  const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
+  const runHelperProcess = createRunHelper({ log: ports.log });
+  const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
+  const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
+    imageDir: request.config.IMAGE_DIR,
+    backendsConfigDir: ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR,
+  });
+
+  const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
+    switch (resource.kind) {
+      case 'tempdir':
+        return rm(resource.id, { recursive: true, force: true });
+      case 'process':
+        return signalHelper({ pid: Number(resource.id), signal: 'SIGKILL' }, ctx);
+      default:
+        return transfer.releaseResource(resource, ctx);
+    }
+  };
+
+  return {
+    validate: async () => {
+      const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch });
+      for (const warning of request.warnings) ports.log.warn(warning);
+      const plan: CreatePlan = {
+        instance: request.instanceName,
+        helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
+        request,
+      };
+      return plan;
+    },
+
+    selectBackends: async ({ plan }, ctx) => {
+      const request = requestOf(plan);
+      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: backendsConfig(request) }, ctx);
+      for (const warning of selection.warnings) ports.log.warn(warning);
+      ports.log.info({ source: selection.source.backend, destination: selection.destination.backend }, 'back-ends chosen');
+      return { source: selection.source, destination: selection.destination };
+    },
+
+    attachDestination: ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+
+    copyImage: async ({ plan, backends, target }, ctx) => {
+      const request = requestOf(plan);
+      const summary = await transfer.copyImage(
+        { imageId: request.image.id, source: backends.source.backend, format: request.image.format, target, config: backendsConfig(request) },
+        ctx,
+      );
+      ports.log.info({ bytes: summary.bytes, seconds: summary.seconds }, 'image copied');
+      return { bytes: summary.bytes, seconds: summary.seconds };
+    },
+
+    writeConfigDevice: async ({ plan }, ctx) => {
+      const request = requestOf(plan);
+      const workDir = await mkdtemp(join(tmpdir(), 'snf-image-create-'));
+      const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
+      try {
+        const { devices } = helperDeviceNames({ machine: helperMachine(request), diskType: request.diskType, diskCount: request.disks.length });
+        const answerUrl = request.parameters.os_answer_file;
+        const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
+        const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
+        const configDevice = join(workDir, 'config.img');
+        await writeConfigDevice(
+          {
+            path: configDevice,
+            rules: helperRules(request, { devices, forcedProperties }),
+            windowsTimezone: request.config.WINDOWS_TIMEZONE,
+            ...(answerFile !== undefined ? { answerFile } : {}),
+          },
+          ctx,
+        );
+        const resultChannel = join(workDir, 'result');
+        await writeFile(resultChannel, '', { mode: 0o600 });
+        return { configDevice, resultChannel, resources };
+      } catch (error) {
+        await rm(workDir, { recursive: true, force: true });
+        throw error;
+      }
+    },
+
+    runHelper: async ({ plan, target, configDevice, resultChannel }, ctx) => {
+      const request = requestOf(plan);
+      const [qemu, ...qemuArgs] = request.config.QEMU;
+      const accelerator = await chooseAccelerator(request.config.HELPER_ACCEL, { qemu: qemu! });
+      const qemuVersion = await detectQemuVersion(ports.processes, request.config.QEMU, ctx.signal);
+      const machine = helperMachine(request);
+      const command = qemuCommand({
+        qemu: qemu!,
+        qemuVersion,
+        machine,
+        accelerator,
+        helperDir: request.config.HELPER_DIR,
+        memoryMiB: request.config.HELPER_MEMORY,
+        user: request.config.HELPER_USER,
+        debug: request.config.HELPER_DEBUG,
+        diskType: request.diskType,
+        instanceDisks: [target, ...request.disks.slice(1).map((d) => d.target)],
+        configDevice,
+        resultPath: resultChannel,
+        extraKernelArgs: KERNEL_ARGS_BY_MACHINE[machine] ?? [],
+      });
+      ports.log.info({ accelerator, machine, command: [command.command, ...command.args].join(' ') }, 'starting the helper VM');
+      return runHelperProcess({ command: command.command, args: [...qemuArgs, ...command.args] }, ctx);
+    },
+
+    signalHelper,
+    readResult,
+    releaseResource,
+  };
+}
