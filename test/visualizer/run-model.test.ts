@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
 import { findDivergence } from '../../visualizer/run/divergence.ts';
+import { eventLabel } from '../../visualizer/run/event-label.ts';
 import { runFromTrace } from '../../visualizer/run/from-trace.ts';
 import { monitorReport } from '../../visualizer/run/helper-monitor.ts';
 import { activePaths, leafPaths } from '../../visualizer/run/state-paths.ts';
@@ -111,6 +112,18 @@ describe('run model', () => {
     const run = runFromTrace(events);
     assert.ok(performance.now() - started < 1000, 'under a second');
     assert.equal(run.steps.length, events.filter((e) => e.kind === 'transition').length);
+  });
+});
+
+describe('event labels', () => {
+  it('names XState events as the chart does', () => {
+    assert.equal(eventLabel('xstate.init'), 'start');
+    assert.equal(eventLabel('xstate.done.actor.readResult'), 'done: readResult');
+    assert.equal(eventLabel('xstate.error.actor.0.sample.runningHelper'), 'error: 0.sample.runningHelper');
+    assert.equal(eventLabel('xstate.after.120000.host.deploying.runningHelper.waiting'), 'after 120 s');
+    assert.equal(eventLabel('xstate.after.softTimeout.host.deploying.runningHelper.waiting'), 'after softTimeout');
+    assert.equal(eventLabel('xstate.done.state.host.deploying'), 'done');
+    assert.equal(eventLabel('helper.monitor'), 'helper.monitor');
   });
 });
 

@@ -27,11 +27,19 @@ export function mountApp(root: HTMLElement, data: PageData): void {
   const slider = h('input', { class: 'scrubber', attrs: { type: 'range', min: '0', max: String(longest - 1), value: '0', 'aria-label': 'step' } });
   const position = h('span', { class: 'position' });
 
+  // Input only moves the indices; drawing happens once per frame, so holding
+  // an arrow key on a trace of ten thousand steps never queues up work.
+  let drawing = false;
   function show(next: readonly number[]): void {
     indices = next.map((i, k) => Math.max(0, Math.min(panes[k]!.stepCount - 1, i)));
     slider.value = String(indices[0]);
     position.textContent = indices.map((i, k) => `${i + 1} / ${panes[k]!.stepCount}`).join(' · ');
-    panes.forEach((pane, k) => pane.show(indices[k]!));
+    if (drawing) return;
+    drawing = true;
+    requestAnimationFrame(() => {
+      drawing = false;
+      panes.forEach((pane, k) => pane.show(indices[k]!));
+    });
   }
   const showAll = (i: number) => show(panes.map(() => i));
   const moveAll = (by: number) => show(indices.map((i) => i + by));

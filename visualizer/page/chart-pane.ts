@@ -7,6 +7,7 @@ export class ChartPane {
   readonly element: HTMLElement;
   readonly #states = new Map<string, SVGGElement>();
   #lit: SVGGElement[] = [];
+  #shown = '';
 
   constructor(chart: ChartView | undefined, machine: string) {
     this.element = h('section', { class: 'chart-pane' });
@@ -20,6 +21,10 @@ export class ChartPane {
   }
 
   show(paths: readonly string[], failed: boolean): void {
+    // Most steps (progress, monitor messages) stay in the same state: nothing to redraw.
+    const key = `${paths.join(',')}|${failed}`;
+    if (key === this.#shown) return;
+    this.#shown = key;
     for (const g of this.#lit) g.classList.remove('active', 'leaf', 'failed-now');
     this.#lit = [];
     const leaves = paths.filter((p) => !paths.some((other) => other.startsWith(`${p}.`)));

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { eventLabel } from '../run/event-label.ts';
 import type { HelperTask, Run, Step } from '../run/run.ts';
 import { formatTime, h } from './dom.ts';
 
@@ -33,7 +34,7 @@ export class DetailsView {
   #stepBox(step: Step): HTMLElement {
     return h('div', { class: 'step-box' }, [
       h('div', { class: 'step-title' }, [h('strong', { text: `Step ${step.index + 1} of ${this.run.steps.length}` }), ` at ${formatTime(step.at)}`]),
-      h('div', {}, [h('span', { class: 'label', text: 'event ' }), h('code', { class: 'current-event', text: step.event })]),
+      h('div', {}, [h('span', { class: 'label', text: 'event ' }), h('code', { class: 'current-event', text: eventLabel(step.event), title: step.event })]),
       h('div', {}, [h('span', { class: 'label', text: 'state ' }), h('code', { class: 'current-state', text: step.state }), ` (${step.status})`]),
       ...(step.detail ? [h('div', { class: 'step-detail', text: step.detail })] : []),
     ]);
@@ -48,7 +49,7 @@ export class DetailsView {
       return button;
     };
     return h('div', { class: 'failure-box', attrs: { role: 'alert' } }, [
-      h('div', { class: 'failure-title', text: `Failed in ${failure.state}` }),
+      h('div', { class: 'failure-title', text: `Run failed: it ended in ${failure.state}` }),
       h('div', { class: 'failure-error', text: `${failure.error.name}: ${failure.error.message}` }),
       h('div', { class: 'failure-cause' }, [
         call ? `${call.outcome === 'error' ? 'caused by effect' : 'reported through effect'} ${call.effect} (call #${call.callId}) at ` : 'caused at ',

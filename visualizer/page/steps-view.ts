@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { eventLabel } from '../run/event-label.ts';
 import type { Run } from '../run/run.ts';
 import { formatTime, h } from './dom.ts';
 import { VirtualList } from './virtual-list.ts';
@@ -44,7 +45,7 @@ export class StepsView {
     return h('div', { class: classes.filter(Boolean).join(' '), attrs: { 'data-step': String(i) }, title: step.detail }, [
       h('span', { class: 'step-number', text: String(i + 1) }),
       h('span', { class: 'step-time', text: formatTime(step.at) }),
-      h('span', { class: 'step-event', text: step.monitor ? `${step.event} (${step.monitor})` : step.event }),
+      h('span', { class: 'step-event', text: step.monitor ? `${eventLabel(step.event)} (${step.monitor})` : eventLabel(step.event) }),
       h('span', { class: 'step-arrow', text: '→' }),
       h('span', { class: 'step-state', text: step.state }),
     ]);
