@@ -15,29 +15,38 @@ export class NbdUnavailable extends SnfImageError {
 
 export const NBD_RESOURCE_KIND = 'nbd';
 
+/** How many /dev/nbdN the loaded module made. */
+async function nbdDeviceCount(): Promise<number> {
+  return Number((await readFile('/sys/module/nbd/parameters/nbds_max', 'utf8')).trim());
+}
+
 /**
  * A disk Ganeti gives as a URI (userspace access to rbd, iscsi, gluster,
  * ...). It is attached to the first free /dev/nbdN with qemu-nbd, which
  * needs the nbd kernel module; the device is a resource to release.
  */
-export const uriDestination: DestinationBackend = {
-  name: 'uri',
-  defaultPriority: 20,
-  accepts: async (disk) => QEMU_URI.test(disk),
-  async attach(disk, { processes }, signal) {
-    const modprobe = await processes.run('modprobe', ['nbd'], { allowFailure: true, signal });
-    if (modprobe.exitCode !== 0) throw new NbdUnavailable(disk, `modprobe nbd failed: ${modprobe.stderr.trim()}`);
-    const devices = Number((await readFile('/sys/module/nbd/parameters/nbds_max', 'utf8')).trim());
-    let lastError = '';
-    for (let n = 0; n < devices; n++) {
-      const device = `/dev/nbd${n}`;
-      const attached = await processes.run('qemu-nbd', ['-f', 'raw', '-c', device, disk], { allowFailure: true, signal });
-      if (attached.exitCode === 0) return { target: device, resources: [{ kind: NBD_RESOURCE_KIND, id: device }] };
-      lastError = attached.stderr.trim();
-    }
-    throw new NbdUnavailable(disk, `qemu-nbd attached it to none of /dev/nbd0-${devices - 1}: ${lastError}`);
-  },
-};
+export function createUriDestination(countNbdDevices: () => Promise<number> = nbdDeviceCount): DestinationBackend {
+  return {
+    name: 'uri',
+    defaultPriority: 20,
+    accepts: async (disk) => QEMU_URI.test(disk),
+    async attach(disk, { processes }, signal) {
+      const modprobe = await processes.run('modprobe', ['nbd'], { allowFailure: true, signal });
+      if (modprobe.exitCode !== 0) throw new NbdUnavailable(disk, `modprobe nbd failed: ${modprobe.stderr.trim()}`);
+      const devices = await countNbdDevices();
+      let lastError = '';
+      for (let n = 0; n < devices; n++) {
+        const device = `/dev/nbd${n}`;
+        const attached = await processes.run('qemu-nbd', ['-f', 'raw', '-c', device, disk], { allowFailure: true, signal });
+        if (attached.exitCode === 0) return { target: device, resources: [{ kind: NBD_RESOURCE_KIND, id: device }] };
+        lastError = attached.stderr.trim();
+      }
+      throw new NbdUnavailable(disk, `qemu-nbd attached it to none of /dev/nbd0-${devices - 1}: ${lastError}`);
+    },
+  };
+}
+
+export const uriDestination = createUriDestination();
 
 export async function detachNbd(resource: Resource, processes: Processes): Promise<void> {
   await processes.run('qemu-nbd', ['-d', resource.id]);

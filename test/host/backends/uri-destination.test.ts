@@ -6,8 +6,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
-import { NbdUnavailable, uriDestination } from '../../../src/host/backends/uri-destination.ts';
+import type { Processes, RunResult } from '../../../src/effects/processes.ts';
+import { createUriDestination, detachNbd, NbdUnavailable, uriDestination } from '../../../src/host/backends/uri-destination.ts';
 import { createImageTransferEffects } from '../../../src/host/image-transfer.ts';
+
+/** A Processes port that answers from a table of command lines and remembers them. */
+function fakeProcesses(answers: Record<string, Partial<RunResult>>): Processes & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    async run(command, args) {
+      const line = [command, ...args].join(' ');
+      lines.push(line);
+      return { exitCode: 0, stdout: '', stderr: '', ...answers[line] };
+    },
+  };
+}
 
 function nbdModuleLoads(): boolean {
   try {
@@ -27,6 +41,29 @@ describe('uri destination back-end', () => {
       assert.ok(await uriDestination.accepts(uri), uri);
     }
     for (const path of ['/dev/sda', 'disk.img', 'file:///x']) assert.ok(!(await uriDestination.accepts(path)), path);
+  });
+
+  it('takes the first nbd device qemu-nbd can attach, and detaches it on release', async () => {
+    const processes = fakeProcesses({ 'qemu-nbd -f raw -c /dev/nbd0 rbd:pool/disk0': { exitCode: 1, stderr: 'device busy' } });
+    const attached = await createUriDestination(async () => 4).attach('rbd:pool/disk0', { processes }, ctx.signal);
+    assert.deepEqual(attached, { target: '/dev/nbd1', resources: [{ kind: 'nbd', id: '/dev/nbd1' }] });
+    await detachNbd(attached.resources[0]!, processes);
+    assert.deepEqual(processes.lines, [
+      'modprobe nbd',
+      'qemu-nbd -f raw -c /dev/nbd0 rbd:pool/disk0',
+      'qemu-nbd -f raw -c /dev/nbd1 rbd:pool/disk0',
+      'qemu-nbd -d /dev/nbd1',
+    ]);
+  });
+
+  it('says why when no nbd device could be attached', async () => {
+    const failing: Record<string, Partial<RunResult>> = {};
+    for (const n of [0, 1]) failing[`qemu-nbd -f raw -c /dev/nbd${n} nbd://h:1`] = { exitCode: 1, stderr: 'Failed to connect\n' };
+    const processes = fakeProcesses(failing);
+    await assert.rejects(
+      createUriDestination(async () => 2).attach('nbd://h:1', { processes }, ctx.signal),
+      /attached it to none of \/dev\/nbd0-1: Failed to connect/,
+    );
   });
 
   it('explains that the nbd module is missing', { skip: hasNbd && 'the nbd module loads here' }, async () => {
