@@ -3,6 +3,8 @@
  * Each subcommand's module is loaded only when it runs, so a Ganeti call pays
  * only for what it uses.
  */
+import { isSnfImageError } from './errors.ts';
+
 interface Subcommand {
   readonly summary: string;
   run(args: string[]): Promise<number>;
@@ -12,6 +14,34 @@ const subcommands: Record<string, Subcommand> = {
   create: {
     summary: 'deploy an image onto the instance disk (Ganeti OS API 20 environment)',
     run: async () => (await import('./host/create.ts')).runCreate(process.env),
+  },
+  import: {
+    summary: 'copy an exported disk from stdin onto the instance disk (Ganeti import)',
+    run: async () => (await import('./ganeti/import.ts')).runImport(process.env),
+  },
+  export: {
+    summary: 'write the instance disk to stdout (Ganeti export)',
+    run: async () => (await import('./ganeti/export.ts')).runExport(process.env),
+  },
+  rename: {
+    summary: 'accept an instance rename (Ganeti rename; the guest is not changed)',
+    run: async () => (await import('./ganeti/rename.ts')).runRename(process.env),
+  },
+  verify: {
+    summary: 'check the OS parameters (Ganeti verify: `verify parameters`)',
+    run: async (args) => (await import('./ganeti/verify.ts')).runVerify(args, process.env),
+  },
+  'install-os': {
+    summary: 'install the Ganeti OS definition (default /srv/ganeti/os/snf-image); --uninstall removes it',
+    run: async (args) => (await import('./ganeti/install-os.ts')).runInstallOs(args),
+  },
+  helper: {
+    summary: 'helper build: build (or find in the cache) the helper VM image and print its HELPER_DIR',
+    run: async (args) => (await import('./cli/helper.ts')).runHelperCommand(args),
+  },
+  viz: {
+    summary: 'show state charts and recorded runs: viz TRACE [TRACE2] [--out FILE.html]',
+    run: async (args) => (await import('./cli/viz.ts')).runViz(args),
   },
   replay: {
     summary: 'replay a recorded create trace through the machine, with no I/O; report any divergence',
@@ -36,5 +66,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`snf-image: unknown subcommand "${name}"\n\n${usage()}\n`);
     return 2;
   }
-  return subcommand.run(args);
+  try {
+    return await subcommand.run(args);
+  } catch (error) {
+    // Known failures are sentences for the operator; anything else is a bug, shown whole.
+    process.stderr.write(`snf-image ${name}: ${isSnfImageError(error) ? error.message : (error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
 }

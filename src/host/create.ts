@@ -11,7 +11,7 @@ import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from './mo
 import { phaseTimes } from './phase-times.ts';
 import { realHostEffects, type CreatePlan } from './real-host-effects.ts';
 
-/** Where traces go until the configuration says otherwise (TRACE_DIR's default). */
+/** Where a run's trace goes when it failed before its configuration was read (TRACE_DIR's default). */
 const DEFAULT_TRACE_DIR = '/var/log/snf-image/traces';
 
 /** JavaScript's own error classes: a bug of ours, whose details an operator's user need not see. */
@@ -68,7 +68,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     return monitor;
   };
   const openTrace = (plan: CreatePlan | undefined) =>
-    trace.openAt(plan?.request.config.TRACE_DIR ?? DEFAULT_TRACE_DIR, `${safeName(plan?.instance ?? env.INSTANCE_NAME ?? 'create')}-${stamp(clock.now())}-${nanoid(6)}.jsonl`);
+    trace.openAt(plan?.request.config.TRACE_DIR ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR, `${safeName(plan?.instance ?? env.INSTANCE_NAME ?? 'create')}-${stamp(clock.now())}-${nanoid(6)}.jsonl`);
 
   actor.on('report', ({ report }) => (monitor ? monitor.send(report as MonitorMessage) : waiting.push(report)));
   const subscription = actor.subscribe((snapshot) => {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+function snfImage(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['bin/snf-image.js', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('snf-image command', () => {
+  it('lists every subcommand in its help', () => {
+    const { code, stdout } = snfImage(['--help']);
+    assert.equal(code, 0);
+    for (const name of ['create', 'import', 'export', 'rename', 'verify', 'install-os', 'helper', 'viz', 'replay']) {
+      assert.match(stdout, new RegExp(`^  ${name} `, 'm'), name);
+    }
+  });
+
+  it('rejects an unknown subcommand with exit code 2', () => {
+    const { code, stderr } = snfImage(['creat']);
+    assert.equal(code, 2);
+    assert.match(stderr, /unknown subcommand "creat"/);
+  });
+
+  it('fails create on a wrong OS API version with a sentence, not a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+    try {
+      const config = join(dir, 'snf-image.conf');
+      writeFileSync(config, `TRACE_DIR=${dir}\n`);
+      const { code, stdout, stderr } = snfImage(['create'], { OS_API_VERSION: '15', SNF_IMAGE_CONFIG_FILE: config, SNF_IMAGE_TRACE_DIR: dir, SNF_IMAGE_LOG_LEVEL: 'error' });
+      assert.equal(code, 1);
+      const error = stdout.split('\n').find((l) => l.startsWith('[MONITOR] '));
+      assert.ok(error, stdout);
+      const message = JSON.parse(error.slice(10));
+      assert.equal(message.type, 'image-error');
+      assert.match(message.messages[0], /OS_API_VERSION/);
+      assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
+      assert.match(stderr, new RegExp(`trace: ${dir}/`), 'the failed run still has its trace');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
