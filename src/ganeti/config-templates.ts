@@ -41,6 +41,10 @@ export function configFileText(): string {
 #IMAGE_DEBUG=no
 #CLOUD_INIT_DEBUG=no
 
+# Grow the partition and filesystem of disk 0, with the helper VM, when an
+# export is imported onto a larger disk (gnt-backup import --disk 0:size=...).
+#IMPORT_RESIZE=no
+
 # Where the local back-end finds images (img_id=NAME).
 #IMAGE_DIR=/var/lib/snf-image
 

@@ -2,7 +2,10 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SnfImageError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
+import type { InputFiles } from '../host/inputs/input-files.ts';
+import { realInputFiles } from '../host/inputs/real-input-files.ts';
 import { diskFromEnv, type DiskDevice } from './disk-device.ts';
+import { IMPORT_RESIZE, ImportResizeError, importResizeRequested, resizeEnvironment } from './import-resize.ts';
 import { reportOutcome } from './script-outcome.ts';
 
 /**
@@ -16,15 +19,23 @@ import { reportOutcome } from './script-outcome.ts';
  * sender's pipe reset) is a failure; so is more data than the disk holds.
  * A stream that ends early but cleanly is not detectable here; Ganeti's own
  * pipeline (socat and dd with pipefail) reports a transfer that broke.
+ *
+ * Onto a larger disk, the partition and filesystem are grown when the
+ * operator asks for it (IMPORT_RESIZE, see import-resize.ts).
  */
 export class ImportStreamError extends SnfImageError {
   override readonly name = 'ImportStreamError';
 }
 
-/** Where the data comes from and the log goes; tests pass their own. */
+/** Grows disk 0 after the import (import-resize.ts); resolves with the failure's message, if any. */
+export type ResizeDisk = (env: Record<string, string | undefined>, log: Logger) => Promise<{ ok: boolean; message?: string }>;
+
+/** Where the data comes from and the log goes, and how to reach the helper; tests pass their own. */
 export interface ImportIo {
   readonly input: Readable;
   readonly log: Logger;
+  readonly files: InputFiles;
+  readonly resize: ResizeDisk;
 }
 
 export interface ImportSummary {
@@ -44,7 +55,38 @@ export async function runImport(env: Readonly<Record<string, string | undefined>
       { device: disk.path, bytesWritten, diskBytes: disk.sizeBytes },
       rest === 0 ? `imported ${bytesWritten} bytes, the whole disk` : `imported ${bytesWritten} bytes; the disk's last ${rest} bytes were left as they were`,
     );
+    if (rest > 0) await growIfAsked(env, disk, log, { files: io.files ?? realInputFiles, resize: io.resize ?? resizeWithHelper });
   });
+}
+
+async function growIfAsked(env: Readonly<Record<string, string | undefined>>, disk: DiskDevice, log: Logger, io: Pick<ImportIo, 'files' | 'resize'>): Promise<void> {
+  if (!(await importResizeRequested(env, io.files, (message) => log.warn(message)))) {
+    log.info(`the disk is larger than the export; set ${IMPORT_RESIZE}=yes in the configuration to grow its partition and filesystem on import`);
+    return;
+  }
+  const index = env.IMPORT_INDEX ?? '0';
+  if (index !== '0') {
+    log.info({ index }, `disk ${index} is left at the exported size: ${IMPORT_RESIZE} grows the image disk, disk 0, only`);
+    return;
+  }
+  log.info({ device: disk.path }, `growing the partition and filesystem of ${disk.path} with the helper VM (${IMPORT_RESIZE}=yes)`);
+  const { ok, message } = await io.resize(resizeEnvironment(env), log);
+  if (!ok) {
+    throw new ImportResizeError(
+      `${disk.path} holds the imported data, but growing its partition and filesystem failed: ${message ?? 'unknown reason'}. ` +
+        'The guest still works at its exported size; fix the cause and run the import again, or grow it from inside the guest',
+    );
+  }
+  log.info({ device: disk.path }, `grew the partition and filesystem of ${disk.path}`);
+}
+
+/** create's lifecycle with the null source: nothing copied, the disk-layout tasks run in the helper VM. */
+async function resizeWithHelper(env: Record<string, string | undefined>, log: Logger): Promise<{ ok: boolean; message?: string }> {
+  const { deploy, userFacingError } = await import('../host/create.ts');
+  // Monitor messages go to stderr with the rest of the log: stdout is not ours to fill here.
+  const { output } = await deploy(env, { log, stdout: process.stderr });
+  if (output.ok) return { ok: true };
+  return { ok: false, message: output.failure ? userFacingError(output.failure) : 'the helper left resources it could not release' };
 }
 
 /** Writes the stream onto the disk and flushes it to stable storage before reporting success. */

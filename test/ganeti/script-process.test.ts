@@ -54,7 +54,8 @@ describe('import and export as processes', () => {
   it('import writes stdin onto the disk', async () => {
     const target = join(dir, 'disk1');
     await writeFile(target, Buffer.alloc(content.length + 4096));
-    const result = await scriptProcess('import.ts', 'runImport', { IMPORT_DEVICE: target }, { input: content });
+    const noConfig = { SNF_IMAGE_CONFIG_FILE: join(dir, 'no-such.conf') };
+    const result = await scriptProcess('import.ts', 'runImport', { IMPORT_DEVICE: target, ...noConfig }, { input: content });
     assert.equal(result.exitCode, 0, Buffer.from(result.stderr).toString());
     assert.ok((await readFile(target)).subarray(0, content.length).equals(content));
     assert.equal(Buffer.from(result.stdout).length, 0, 'import prints nothing on stdout');
