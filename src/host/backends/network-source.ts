@@ -1,6 +1,8 @@
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
+import type { IncomingMessage } from 'node:http';
 import type { ByteSource } from '../copy/byte-source.ts';
+import { sendRequest } from './http-request.ts';
 import type { SourceBackend } from './source-backend.ts';
 
 /** snf-image's probe: http, https, ftp and ftps URLs. */
@@ -36,9 +38,6 @@ export function printableUrl(url: string): string {
 /** Statuses with which a server refuses HEAD but may well answer GET (pre-signed URLs are signed for GET only). */
 const HEAD_REFUSED = new Set([403, 405, 501]);
 
-/** Ask for the bytes as stored: a compressed transfer would not match Content-Length. */
-const REQUEST_HEADERS = { 'accept-encoding': 'identity' };
-
 export const networkSource: SourceBackend = {
   name: 'network',
   defaultPriority: 20,
@@ -46,20 +45,22 @@ export const networkSource: SourceBackend = {
   async inspect(url, _config, signal) {
     requireHttp(url);
     const response = await request(url, 'HEAD', signal);
-    if (HEAD_REFUSED.has(response.status)) {
-      return { size: undefined, warnings: [`${printableUrl(url)} refused HEAD (${response.status}): the image size is known once the download starts`] };
+    response.destroy();
+    const status = response.statusCode ?? 0;
+    if (HEAD_REFUSED.has(status)) {
+      return { size: undefined, warnings: [`${printableUrl(url)} refused HEAD (${status}): the image size is known once the download starts`] };
     }
-    if (!response.ok) throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.status} ${response.statusText}`);
+    if (!isSuccess(response)) throw new ImageDownloadFailed(printableUrl(url), `the server answered ${status} ${response.statusMessage ?? ''}`.trim());
     return { size: contentLength(response), warnings: [] };
   },
   async open(url, _config, signal) {
     requireHttp(url);
     const response = await request(url, 'GET', signal);
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel();
-      throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.status} ${response.statusText}`);
+    if (!isSuccess(response)) {
+      response.destroy();
+      throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.statusCode} ${response.statusMessage ?? ''}`.trim());
     }
-    return responseSource(printableUrl(url), response.body.getReader(), contentLength(response));
+    return responseSource(printableUrl(url), response, contentLength(response));
   },
 };
 
@@ -67,30 +68,33 @@ function requireHttp(url: string): void {
   if (!/^https?:/i.test(url)) throw new UnsupportedImageUrl(printableUrl(url));
 }
 
-async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<Response> {
+async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<IncomingMessage> {
   try {
-    return await fetch(url, { method, signal, headers: REQUEST_HEADERS, redirect: 'follow' });
+    return await sendRequest(url, method, signal);
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
-    throw new ImageDownloadFailed(printableUrl(url), describeFetchError(error));
+    throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
   }
 }
 
-function contentLength(response: Response): number | undefined {
-  const header = response.headers.get('content-length');
-  return header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
+function isSuccess(response: IncomingMessage): boolean {
+  const status = response.statusCode ?? 0;
+  return status >= 200 && status < 300;
 }
 
-/** fetch reports "fetch failed" or "terminated"; the cause says what happened (ECONNREFUSED, other side closed). */
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: { message?: string; code?: string } }).cause;
-  const detail = cause?.message ?? cause?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return detail ? `${message} (${detail})` : message;
+function contentLength(response: IncomingMessage): number | undefined {
+  const header = response.headers['content-length'];
+  return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
 }
 
-function responseSource(url: string, reader: ReadableStreamDefaultReader<Uint8Array>, size: number | undefined): ByteSource {
-  let pending: Uint8Array | undefined;
+/**
+ * The response body as a ByteSource. A connection that closes before the
+ * body is complete (short of Content-Length, or inside a chunked body) makes
+ * the stream fail, and so the read.
+ */
+function responseSource(url: string, response: IncomingMessage, size: number | undefined): ByteSource {
+  const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let pending: Buffer | undefined;
   let received = 0;
   let done = false;
   return {
@@ -98,15 +102,17 @@ function responseSource(url: string, reader: ReadableStreamDefaultReader<Uint8Ar
     async read(into) {
       while (pending === undefined || pending.length === 0) {
         if (done) return 0;
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let next: IteratorResult<Buffer>;
         try {
-          chunk = await reader.read();
+          next = await chunks.next();
         } catch (error) {
           if ((error as Error).name === 'AbortError') throw error;
-          throw new ImageDownloadFailed(url, `the transfer broke off after ${received} bytes: ${describeFetchError(error)}`);
+          const code = (error as NodeJS.ErrnoException).code;
+          const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
+          throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
         }
-        if (chunk.done) done = true;
-        else pending = chunk.value;
+        if (next.done) done = true;
+        else pending = next.value;
       }
       const n = Math.min(into.length, pending.length);
       into.set(pending.subarray(0, n));
@@ -115,9 +121,8 @@ function responseSource(url: string, reader: ReadableStreamDefaultReader<Uint8Ar
       return n;
     },
     async close() {
-      if (done) return;
       done = true;
-      await reader.cancel().catch(() => {});
+      response.destroy();
     },
   };
 }
