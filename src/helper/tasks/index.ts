@@ -14,6 +14,13 @@ import { filesystemResizeUnmounted } from './filesystem-resize-unmounted.ts';
 import { fixPartitionTable } from './fix-partition-table.ts';
 import { mountImage } from './mount-image.ts';
 import { umountImage } from './umount-image.ts';
+import { installUnattend } from './install-unattend.ts';
+import { disableRemoteDesktopConnections } from './disable-remote-desktop-connections.ts';
+import { filesystemResizeAfterUmount } from './filesystem-resize-after-umount.ts';
+import { withWindowsHalf } from '../windows/with-windows-half.ts';
+import { assignComputerName } from '../windows/assign-computer-name.ts';
+import { changeWindowsPasswords } from '../windows/change-windows-passwords.ts';
+import { writeExtendFilesystemScript } from '../windows/extend-filesystem-script.ts';
 
 /**
  * Every task the helper knows, in no particular order: the planner orders
@@ -25,21 +32,25 @@ export const TASKS: readonly Task[] = [
   fixPartitionTable,
   filesystemResizeUnmounted,
   mountImage,
-  filesystemResizeMounted,
+  withWindowsHalf(filesystemResizeMounted, writeExtendFilesystemScript),
   umountImage,
+  filesystemResizeAfterUmount,
 
   // Guest customization (priorities 35-70).
   // Linux guests.
   initializeDatasource,
   addSwap,
-  assignHostname,
+  withWindowsHalf(assignHostname, assignComputerName),
   changeMachineId,
-  changePassword,
+  withWindowsHalf(changePassword, changeWindowsPasswords),
   configureNetwork,
   deleteSshKeys,
   selinuxAutorelabel,
   enforcePersonality,
   runCustomTask,
+  // Windows guests; the Windows halves of shared tasks are wrapped in above (withWindowsHalf).
+  installUnattend,
+  disableRemoteDesktopConnections,
 ];
 
 export function findTask(name: string): Task | undefined {

@@ -1,0 +1,15 @@
+import { OS_FAMILIES, type Task } from '../task.ts';
+import { resizeNtfsOffline } from '../windows/offline-ntfs-resize.ts';
+
+/** Grows an NTFS filesystem with ntfsresize once the guest is unmounted (snf-image's 81FilesystemResizeAfterUmount). */
+export const filesystemResizeAfterUmount: Task = {
+  name: 'FilesystemResizeAfterUmount',
+  priority: 81,
+  runAfter: ['UmountImage'],
+  runBefore: [],
+  families: OS_FAMILIES,
+  requires: ['DEV', 'RESIZE_PART'],
+  uses: [],
+  attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
+  run: resizeNtfsOffline,
+};
