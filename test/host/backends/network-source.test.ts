@@ -37,6 +37,19 @@ describe('network source back-end', () => {
     assert.deepEqual(await networkSource.inspect(`${server.url}/image.img`, config, signal), { size: IMAGE.length, warnings: [] });
   });
 
+  it('follows redirects, for the size and the bytes', async () => {
+    assert.equal((await networkSource.inspect(`${server.url}/moved.img`, config, signal)).size, IMAGE.length);
+    const source = await networkSource.open(`${server.url}/moved.img`, config, signal);
+    try {
+      const buffer = Buffer.alloc(IMAGE.length + 1);
+      let filled = 0;
+      for (let n; (n = await source.read(buffer.subarray(filled))) > 0; ) filled += n;
+      assert.ok(buffer.subarray(0, filled).equals(IMAGE));
+    } finally {
+      await source.close();
+    }
+  });
+
   it('leaves the size unknown without Content-Length', async () => {
     assert.equal((await networkSource.inspect(`${server.url}/chunked.img`, config, signal)).size, undefined);
   });

@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *   /drop.img             Content-Length, then the connection cut halfway
  *   /drop-chunked.img     chunked, then the connection cut halfway
  *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
+ *   /moved.img            a redirect to /image.img
  * Anything else is 404.
  */
 export interface ImageServer {
@@ -73,6 +74,8 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
     case '/stall.img':
       res.writeHead(200, { 'content-length': image.length });
       return void (head ? res.end() : sendSlowly(res, image, 1024 * 1024, 'hang'));
+    case '/moved.img':
+      return void res.writeHead(302, { location: '/image.img' }).end();
     default:
       res.writeHead(404).end();
   }
