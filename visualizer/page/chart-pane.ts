@@ -5,19 +5,22 @@ import { h } from './dom.ts';
 /** The machine's chart with the step's active states lit; a failure state reached turns red. */
 export class ChartPane {
   readonly element: HTMLElement;
+  readonly #scroller: HTMLElement;
   readonly #states = new Map<string, SVGGElement>();
   #lit: SVGGElement[] = [];
   #shown = '';
 
   constructor(chart: ChartView | undefined, machine: string) {
-    this.element = h('section', { class: 'chart-pane' });
+    this.#scroller = h('div', { class: 'chart-pane' });
+    this.element = h('section', { class: 'chart-frame' }, [this.#scroller]);
     if (!chart) {
-      this.element.append(h('p', { class: 'no-chart', text: `No chart is known for the machine "${machine}"; the steps below still name its states.` }));
+      this.#scroller.append(h('p', { class: 'no-chart', text: `No chart is known for the machine "${machine}"; the steps still name its states.` }));
       return;
     }
     // The SVG was drawn at build time from the machine itself; it is trusted markup.
-    this.element.innerHTML = chart.svg;
-    for (const g of this.element.querySelectorAll<SVGGElement>('g.state[data-path]')) this.#states.set(g.dataset.path ?? '', g);
+    this.#scroller.innerHTML = chart.svg;
+    this.element.append(this.#zoomButton());
+    for (const g of this.#scroller.querySelectorAll<SVGGElement>('g.state[data-path]')) this.#states.set(g.dataset.path ?? '', g);
   }
 
   show(paths: readonly string[], failed: boolean): void {
@@ -40,11 +43,23 @@ export class ChartPane {
     if (leaf) this.#reveal(leaf);
   }
 
+  /** Switches between the chart at full size and the whole chart fitted to the pane. */
+  #zoomButton(): HTMLElement {
+    const button = h('button', { class: 'zoom', text: 'fit', title: 'fit the whole chart in the pane, or show it at full size' });
+    button.addEventListener('click', () => {
+      const fitted = this.#scroller.classList.toggle('fitted');
+      button.textContent = fitted ? '100%' : 'fit';
+      const leaf = this.#lit.find((g) => g.classList.contains('leaf'));
+      if (leaf) this.#reveal(leaf);
+    });
+    return button;
+  }
+
   /** Keeps the active state in view when the chart is larger than its pane. */
   #reveal(g: SVGGElement): void {
-    const pane = this.element.getBoundingClientRect();
+    const pane = this.#scroller.getBoundingClientRect();
     const box = g.getBoundingClientRect();
-    if (box.left < pane.left || box.right > pane.right) this.element.scrollLeft += box.left - pane.left - pane.width / 2 + box.width / 2;
-    if (box.top < pane.top || box.bottom > pane.bottom) this.element.scrollTop += box.top - pane.top - pane.height / 2 + box.height / 2;
+    if (box.left < pane.left || box.right > pane.right) this.#scroller.scrollLeft += box.left - pane.left - pane.width / 2 + box.width / 2;
+    if (box.top < pane.top || box.bottom > pane.bottom) this.#scroller.scrollTop += box.top - pane.top - pane.height / 2 + box.height / 2;
   }
 }

@@ -121,7 +121,9 @@ function failureOf(
   if (failedCall) return { ...base, causeStepIndex: stepAfter(failedCall.endSeq!), error: failedCall.error!, callId: failedCall.callId };
   const failedTask = lastBefore(tasks, (t) => t.status === 'failed' && t.endSeq !== null && t.endSeq < step.seq);
   if (failedTask) {
-    const message = [failedTask.name, ...failedTask.messages.map((m) => m.replace(/^error: /, ''))].join(': ');
+    const reported = failedTask.messages.map((m) => m.replace(/^(error|warning): /, '')).join('; ');
+    // The helper's own error lines already name the task (`ChangePassword: ...`).
+    const message = reported.startsWith(`${failedTask.name}:`) ? reported : `${failedTask.name}: ${reported}`;
     return { ...base, causeStepIndex: stepAfter(failedTask.endSeq!), error: { name: 'HelperTaskFailed', message }, callId: failedTask.callId };
   }
   const error = errorFromEventsBefore(events, step.seq) ?? { name: 'Error', message: `the run ended in ${step.state}` };
