@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SnfImageError } from '../errors.ts';
@@ -29,7 +29,8 @@ export interface RulesDeps {
  * stays mounted (the Windows tasks read unattend.xml and sysprep.inf from
  * it); the machine unmounts it at the end like any other mount.
  */
-export async function readRules(source: RulesSource, deps: RulesDeps): Promise<RulesRead> {
+export async function readRules(given: RulesSource, deps: RulesDeps): Promise<RulesRead> {
+  const source = 'file' in given && (await stat(given.file).catch(() => undefined))?.isDirectory() ? { directory: given.file } : given;
   const directory = await configDirectory(source, deps);
   const path = 'file' in source ? source.file : join(directory, CONFIG_DEVICE_FILES.rules);
   let text: string;

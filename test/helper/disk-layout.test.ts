@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
+import { describeTask } from '../../src/helper/task-order.ts';
+import { TASKS } from '../../src/helper/tasks/index.ts';
 import { diskSectors, e2fsckClean, filesystemBytes, helperMounts, partitionBytes, partitionTable } from './support/disk-checks.ts';
 import { LoopDisks, treeDigest, type Filesystem } from './support/loop-disk.ts';
+import { replayHelperTrace, transitionStates } from './support/replay-helper.ts';
 import { DISK_TASKS, runHelperProgram, taskLines } from './support/run-helper-program.ts';
 
 const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
@@ -68,7 +71,11 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
     assert.ok(await e2fsckClean(root));
     await assertFillsPartition(root, 'ext4');
     assert.equal(await dataDigest(root, 'ext4'), before);
-    assert.ok(run.trace.some((e) => e.kind === 'transition'), 'the run wrote a trace');
+    const replayed = await replayHelperTrace(run.trace, TASKS.filter((t) => DISK_TASKS.includes(t.name)).map(describeTask));
+    assert.deepEqual(replayed.divergences, []);
+    assert.deepEqual(replayed.unplayed, []);
+    assert.deepEqual(replayed.states, transitionStates(run.trace), 'the trace replays through the machine to the same transitions');
+    assert.equal(replayed.output.result, 'SUCCESS');
   });
 
   it('grows an extended partition and its last logical one, and adds a logical swap partition', async () => {
@@ -176,6 +183,22 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
     const last = (await partitionTable(disk)).partitions[1]!;
     assert.equal(last.start + last.size, await diskSectors(disk));
     await assertFillsPartition(partitionPath(disk, 2), 'ext4');
+  });
+
+  it('detects a Windows image by its NTFS partition holding Windows/System32, whatever the case', async () => {
+    const disk = await disks.create({ table: 'dos', imageMiB: 64, diskMiB: 128, partitions: [{ type: '7', fs: 'ntfs', files: { 'WINDOWS/System32/drivers/etc/hosts': '127.0.0.1 localhost\r\n' } }] });
+    const run = await runHelperProgram(workdir, [disk], properties({}), ['FixPartitionTable', 'FilesystemResizeUnmounted']);
+    assert.equal(run.result, 'SUCCESS\n', run.stderr);
+    assert.deepEqual(run.monitor, [
+      'WARNING: Needed image properties are missing. Autodetecting them...',
+      'WARNING: Detected OSFAMILY: windows',
+      'WARNING: Detected ROOT_PARTITION: 1',
+      'TASK_START:FixPartitionTable',
+      'TASK_END:FixPartitionTable',
+      'TASK_START:FilesystemResizeUnmounted',
+      'WARNING: Partition 1 holds NTFS, which is resized after unmounting or by Windows at first boot',
+      'TASK_END:FilesystemResizeUnmounted',
+    ]);
   });
 
   it('fails with a clear error when the disk has a partition table but no partitions', async () => {

@@ -4,6 +4,7 @@ import { getAdjacencyMap } from 'xstate/graph';
 import { helperMachine } from '../../machines/helper.ts';
 import { injectFault, type Fault } from '../../src/effects/faulty.ts';
 import { HELPER_EFFECTS, type HelperEffects } from '../../src/helper/effects.ts';
+import { replayHelperTrace, transitionStates } from '../helper/support/replay-helper.ts';
 import { CONFIG_MOUNT, GUEST_MOUNTS, startHelperRun, statePath, TASK_TABLE, workingWorld } from '../helper/support/helper-world.ts';
 
 /** Every transition the runs of this file took, as "from -> to". */
@@ -47,6 +48,16 @@ describe('helper machine', () => {
     assert.equal(world.poweredOff, 1);
     assert.equal(run.actor.getSnapshot().value, 'off');
     assert.ok(!JSON.stringify(run.trace).includes('s3cret'), 'the password never reaches the trace');
+  });
+
+  it('replays a recorded failing run to the same transitions, with no effect run for real', async () => {
+    const world = workingWorld();
+    const { run, output } = await deploy(injectFault(world.effects, { effect: 'runTask', call: 3, fault: 'fail', message: 'task broke' }));
+    const replayed = await replayHelperTrace(run.trace, TASK_TABLE);
+    assert.deepEqual(replayed.divergences, []);
+    assert.deepEqual(replayed.unplayed, []);
+    assert.deepEqual(replayed.states, transitionStates(run.trace));
+    assert.deepEqual(replayed.output, output);
   });
 
   it('autodetects missing OSFAMILY and ROOT_PARTITION and says so', async () => {

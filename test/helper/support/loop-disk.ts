@@ -7,7 +7,7 @@ import { partitionPath } from '../../../src/helper/partition-nodes.ts';
 
 const run = (command: string, args: readonly string[], input?: string) => realProcesses.run(command, args, input === undefined ? {} : { input });
 
-export type Filesystem = 'ext4' | 'xfs' | 'btrfs' | 'swap';
+export type Filesystem = 'ext4' | 'xfs' | 'btrfs' | 'ntfs' | 'swap';
 
 export interface PartitionSpec {
   /** sfdisk size (e.g. "64M"), or none for the rest of the image. */
@@ -38,6 +38,7 @@ export interface ImageSpec {
  */
 export class LoopDisks {
   readonly #releases: (() => Promise<unknown>)[] = [];
+  readonly #attached = new Map<string, string>();
   #dir: string | undefined;
 
   async workdir(): Promise<string> {
@@ -65,20 +66,31 @@ export class LoopDisks {
 
   async attach(file: string): Promise<string> {
     const loop = (await run('losetup', ['--find', '--show', file])).stdout.trim();
+    this.#attached.set(loop, file);
     this.#releases.push(() => this.detach(loop));
     await run('partx', ['-a', loop]).catch(() => undefined);
     return loop;
   }
 
+  /**
+   * Detaches a loop device this object attached, once: loop names are reused
+   * at once, and other tests on the machine attach their own, so a second
+   * detach of the same name could take someone else's device.
+   */
   async detach(loop: string): Promise<void> {
+    const file = this.#attached.get(loop);
+    if (file === undefined) return;
+    this.#attached.delete(loop);
+    const backing = await realProcesses.run('losetup', ['--noheadings', '--output', 'BACK-FILE', loop], { allowFailure: true });
+    if (!backing.stdout.trim().startsWith(file)) return;
     await realProcesses.run('partx', ['-d', loop], { allowFailure: true });
     await realProcesses.run('losetup', ['-d', loop], { allowFailure: true });
   }
 
   /** Mounts a filesystem (read-only unless asked) until `release`. */
-  async mount(device: string, options = 'ro'): Promise<string> {
+  async mount(device: string, options = 'ro', fstype?: string): Promise<string> {
     const mountpoint = await mkdtemp(join(await this.workdir(), 'mnt-'));
-    await run('mount', ['-o', options, device, mountpoint]);
+    await run('mount', [...(fstype ? ['-t', fstype] : []), '-o', options, device, mountpoint]);
     this.#releases.push(async () => {
       await realProcesses.run('umount', [mountpoint], { allowFailure: true });
       await rmdir(mountpoint).catch(() => undefined);
@@ -101,13 +113,22 @@ export class LoopDisks {
       await run('mkswap', [device]);
       return;
     }
+    if (fs === 'ntfs') {
+      await run('mkntfs', ['-Q', '-F', ...(spec.label ? ['-L', spec.label] : []), device]);
+      await this.#populate(device, spec, 'ntfs-3g');
+      return;
+    }
     const args = {
       ext4: ['-q', ...(spec.uuid ? ['-U', spec.uuid] : []), ...(spec.label ? ['-L', spec.label] : [])],
       xfs: ['-q', ...(spec.uuid ? ['-m', `uuid=${spec.uuid}`] : []), ...(spec.label ? ['-L', spec.label] : [])],
       btrfs: ['-q', ...(spec.uuid ? ['-U', spec.uuid] : []), ...(spec.label ? ['-L', spec.label] : [])],
     }[fs];
     await run(`mkfs.${fs}`, [...args, device]);
-    const mountpoint = await this.mount(device, 'rw');
+    await this.#populate(device, spec);
+  }
+
+  async #populate(device: string, spec: PartitionSpec, fstype?: string): Promise<void> {
+    const mountpoint = await this.mount(device, 'rw', fstype);
     for (const [path, content] of Object.entries(spec.files ?? {})) {
       await mkdir(join(mountpoint, path, '..'), { recursive: true });
       await writeFile(join(mountpoint, path), content);
