@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
+import { parseTraceText } from '../../visualizer/page/open-trace.ts';
 import { findDivergence } from '../../visualizer/run/divergence.ts';
 import { eventLabel } from '../../visualizer/run/event-label.ts';
 import { runFromTrace } from '../../visualizer/run/from-trace.ts';
 import { monitorReport } from '../../visualizer/run/helper-monitor.ts';
 import { activePaths, leafPaths } from '../../visualizer/run/state-paths.ts';
+import { injectFault } from '../../src/effects/faulty.ts';
+import { startHelperRun, workingWorld } from '../helper/support/helper-world.ts';
 import { recordHostRun } from './fixtures/host-runs.ts';
 import { failingRun, passingRun } from './fixtures/sample-runs.ts';
 
@@ -105,6 +108,17 @@ describe('run model', () => {
     );
   });
 
+  it('reads the tasks of a run of the helper machine, the failed one with its error', async () => {
+    const world = workingWorld();
+    const helper = startHelperRun(injectFault(world.effects, { effect: 'runTask', call: 2, fault: 'fail', message: 'mount: wrong fs type' }));
+    await helper.finish();
+    const run = runFromTrace(helper.trace);
+    assert.equal(run.machine, 'helper');
+    assert.deepEqual(run.tasks.map((t) => `${t.name} ${t.status}`), ['FixPartitionTable done', 'MountImage failed']);
+    assert.deepEqual(run.tasks[1]?.messages, ['mount: wrong fs type']);
+    assert.ok(run.steps.some((s) => s.state.startsWith('failing')));
+  });
+
   it('builds the model of a trace of ten thousand events quickly', async () => {
     const events = await recordHostRun({ progressMessages: 5000 });
     assert.ok(events.length >= 10_000, `${events.length} events`);
@@ -112,6 +126,15 @@ describe('run model', () => {
     const run = runFromTrace(events);
     assert.ok(performance.now() - started < 1000, 'under a second');
     assert.equal(run.steps.length, events.filter((e) => e.kind === 'transition').length);
+  });
+});
+
+describe('trace files opened in the page', () => {
+  it('reads the events and names the first line that is not one', async () => {
+    const events = await passingRun();
+    assert.deepEqual(parseTraceText(asText(events)), events);
+    assert.throws(() => parseTraceText('{"kind":"run","seq":0,"at":0}\nnot json\n'), /line 2 is not JSON/);
+    assert.throws(() => parseTraceText('{"kind":"walk","seq":0,"at":0}\n'), /line 1 is not a trace event/);
   });
 });
 

@@ -43,6 +43,3 @@ export interface Chart {
   readonly edges: readonly ChartEdge[];
 }
 
-export function isFailurePath(chart: Chart, path: string): boolean {
-  return chart.nodes.some((n) => n.path === path && n.failure);
-}

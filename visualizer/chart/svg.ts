@@ -60,6 +60,6 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -7,9 +7,9 @@ import { formatTime, h } from './dom.ts';
 import { StepsView } from './steps-view.ts';
 import { TimelineView } from './timeline-view.ts';
 
-export type RunStatus = 'passed' | 'failed' | 'unfinished';
+type RunStatus = 'passed' | 'failed' | 'unfinished';
 
-export function runStatus(run: Run): RunStatus {
+function runStatus(run: Run): RunStatus {
   if (run.failure) return 'failed';
   return run.steps.at(-1)?.status === 'done' ? 'passed' : 'unfinished';
 }

@@ -93,7 +93,7 @@ export class TimelineView {
 }
 
 /** Calls in order, each followed by the helper tasks reported through it (or, for log-borne reports, while it ran). */
-export function timelineRows(run: Run): Row[] {
+function timelineRows(run: Run): Row[] {
   const callStarts = new Set(run.calls.map((c) => c.startSeq));
   const tasksOf = new Map<number, HelperTask[]>();
   for (const task of run.tasks) {
