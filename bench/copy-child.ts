@@ -1,13 +1,13 @@
 // One image copy through copyImage in a process of its own, so the parent can
-// read its peak memory. Usage: copy-child.ts IMAGE_DIR IMAGE_NAME TARGET
+// read its peak memory. Usage: copy-child IMAGE_DIR IMAGE_ID SOURCE_BACKEND TARGET
 // Prints { bytes, seconds, megabytesPerSecond, peakRssKiB } as JSON.
 import { readFileSync } from 'node:fs';
 import { copyImage } from '../src/host/copy/copy-image.ts';
 
-const [imageDir, imageName, target] = process.argv.slice(2);
-if (!imageDir || !imageName || !target) throw new Error('usage: copy-child.ts IMAGE_DIR IMAGE_NAME TARGET');
+const [imageDir, imageId, source, target] = process.argv.slice(2);
+if (!imageDir || !imageId || !source || !target) throw new Error('usage: copy-child IMAGE_DIR IMAGE_ID SOURCE_BACKEND TARGET');
 const summary = await copyImage(
-  { imageId: `local://${imageName}`, source: 'local', format: 'diskdump', target, config: { imageDir, backendsConfigDir: '/nonexistent' } },
+  { imageId, source, format: 'diskdump', target, config: { imageDir, backendsConfigDir: '/nonexistent' } },
   { signal: new AbortController().signal, emit: () => {} },
 );
 const vmHwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];

@@ -3,6 +3,7 @@
 
 const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> = {
   copy: () => import('./copy.ts'),
+  'copy-http': () => import('./copy-http.ts'),
 };
 
 const requested = process.argv.slice(2);
