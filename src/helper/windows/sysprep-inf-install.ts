@@ -31,7 +31,10 @@ export async function installSysprepInf(ctx: TaskContext): Promise<void> {
   const useOwn = own !== undefined && !envFlag(ctx, 'PROPERTY_IGNORE_UNATTEND');
   if (useOwn) ctx.warn('Using the sysprep.inf file found in the image');
   const inf = IniFile.parse(useOwn ? own : await configDeviceAnswerFile(ctx, 'SYSPREPINF'));
-  const installFiles = installFilesDirectory(inf.get('Unattended', 'InstallFilesPath') ?? DEFAULT_INSTALL_FILES_PATH);
+  const installFilesPath = inf.get('Unattended', 'InstallFilesPath');
+  // Mini-setup looks for $OEM$\CmdLines.txt in InstallFilesPath: name the default one rather than rely on it.
+  if (installFilesPath === undefined) inf.set('Unattended', 'InstallFilesPath', DEFAULT_INSTALL_FILES_PATH);
+  const installFiles = installFilesDirectory(installFilesPath ?? DEFAULT_INSTALL_FILES_PATH);
 
   await prepareSetupScripts(guest);
   await addCmdLines(guest, `${installFiles}/$OEM$/CmdLines.txt`, [CHANGE_PASSWORD_COMMAND, WINDOWS_PATHS.setupComplete]);

@@ -1,0 +1,64 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { realClock } from '../../../../src/effects/clock.ts';
+import { realProcesses } from '../../../../src/effects/real/processes.ts';
+import type { Secret } from '../../../../src/effects/secret.ts';
+import { realPartitionNodes } from '../../../../src/helper/partition-nodes.ts';
+import { realMounts } from '../../../../src/helper/real-mounts.ts';
+import type { TaskContext } from '../../../../src/helper/task.ts';
+import { findTask } from '../../../../src/helper/tasks/index.ts';
+import type { WindowsDisk } from './windows-image.ts';
+
+export type Values = Record<string, string | Secret>;
+
+/** Answer files as the host puts them on the config device: a directory with unattend.xml and sysprep.inf. */
+export async function configDevice(files: { unattend?: string; sysprepInf?: string }): Promise<Values> {
+  const dir = await mkdtemp(join(tmpdir(), 'snf-image-config-test-'));
+  if (files.unattend !== undefined) await writeFile(join(dir, 'unattend.xml'), files.unattend);
+  if (files.sysprepInf !== undefined) await writeFile(join(dir, 'sysprep.inf'), files.sysprepInf);
+  return { UNATTEND: join(dir, 'unattend.xml'), SYSPREPINF: join(dir, 'sysprep.inf') };
+}
+
+/**
+ * Runs tasks of the real table in order on a Windows disk, as the helper
+ * does: each gets the values before it plus what the earlier ones handed on
+ * (TARGET from MountImage). Warnings are collected per run.
+ */
+export class WindowsRun {
+  readonly warnings: string[] = [];
+  readonly values: Values;
+
+  constructor(disk: WindowsDisk, values: Values) {
+    this.values = { DEV: disk.disk, DEV_COUNT: '1', RESIZE_PART: '1', PROPERTY_ROOT_PARTITION: '1', ...values };
+  }
+
+  context(): TaskContext {
+    const signal = new AbortController().signal;
+    return {
+      env: new Map(Object.entries(this.values)),
+      processes: realProcesses,
+      signal,
+      warn: (message) => this.warnings.push(message),
+      mounts: realMounts({ processes: realProcesses, clock: realClock, emit: () => undefined, signal }),
+      partitions: realPartitionNodes(realProcesses),
+    };
+  }
+
+  async task(name: string): Promise<void> {
+    const task = findTask(name);
+    if (!task) throw new Error(`no task ${name}`);
+    const output = await task.run(this.context());
+    Object.assign(this.values, output ?? {});
+  }
+
+  async tasks(names: readonly string[]): Promise<void> {
+    for (const name of names) await this.task(name);
+  }
+
+  get target(): string {
+    const target = this.values.TARGET;
+    if (typeof target !== 'string') throw new Error('the guest is not mounted');
+    return target;
+  }
+}
