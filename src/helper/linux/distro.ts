@@ -34,7 +34,7 @@ export async function detectBaseDistro(guest: GuestRoot): Promise<BaseDistro | u
   }
   if (/netbsd/i.test((await guest.readText('/etc/release')) ?? '')) return 'netbsd';
   if (/^openbsd/i.test((await guest.readText('/etc/motd')) ?? '')) return 'openbsd';
-  return (await osReleaseDistro(guest)) ?? undefined;
+  return osReleaseDistro(guest);
 }
 
 /**

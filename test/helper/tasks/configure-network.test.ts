@@ -6,7 +6,7 @@ import { configureNetwork } from '../../../src/helper/tasks/configure-network.ts
 import { FAMILIES } from './support/family-trees.ts';
 import { familyRoot } from './support/family-root.ts';
 import { assertGolden } from './support/golden.ts';
-import { copyDebianTree, removeScratch, writeTree } from './support/guest-trees.ts';
+import { copyDebianTree, removeScratch, scratchDir, writeTree, type TreeSpec } from './support/guest-trees.ts';
 import { runTaskOn } from './support/run-task.ts';
 
 const scratches: string[] = [];
@@ -40,6 +40,15 @@ const NICS = {
   NIC_2_NETWORK_TAGS: 'stateless',
 };
 
+/** A guest with only the files that decide how it configures its network. */
+async function minimalTree(label: string, spec: TreeSpec): Promise<string> {
+  const scratch = await scratchDir(`network-${label}`);
+  scratches.push(scratch);
+  const root = join(scratch, 'root');
+  await writeTree(root, spec);
+  return root;
+}
+
 async function family(name: Parameters<typeof familyRoot>[0]): Promise<string> {
   const { root, scratch } = await familyRoot(name);
   scratches.push(scratch);
@@ -55,8 +64,7 @@ describe('ConfigureNetwork', () => {
   });
 
   it('applies DEFAULT_NIC_CONFIG to a single NIC with no address, with a warning', async () => {
-    const { root, scratch } = await copyDebianTree();
-    scratches.push(scratch);
+    const root = await minimalTree('default-nic', { '/etc/debian_version': '12.10\n', '/etc/network/interfaces': 'auto lo\niface lo inet loopback\n' });
     const run = await runTaskOn(configureNetwork, root, { DEFAULT_NIC_CONFIG: 'dhcp+slaac_dhcp', NIC_COUNT: '1', NIC_0_MAC: 'aa:00:00:00:00:01', NIC_0_NETWORK_SUBNET: '' });
     await assertGolden('configure-network/debian-default-nic', run.report);
     assert.match(run.warnings.join('\n'), /Detected a default NIC/);
@@ -77,9 +85,11 @@ describe('ConfigureNetwork', () => {
   });
 
   it('writes netplan for an Ubuntu guest and sets its own netplan files aside', async () => {
-    const { root, scratch } = await copyDebianTree();
-    scratches.push(scratch);
-    await writeTree(root, { '/etc/netplan/50-cloud-init.yaml': 'network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n' });
+    const root = await minimalTree('ubuntu', {
+      '/etc/debian_version': 'bookworm/sid\n',
+      '/etc/os-release': 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
+      '/etc/netplan/50-cloud-init.yaml': 'network:\n  version: 2\n  ethernets:\n    ens3:\n      dhcp4: true\n',
+    });
     const run = await runTaskOn(configureNetwork, root, NICS);
     await assertGolden('configure-network/ubuntu-netplan', run.report);
   });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { deleteSshKeys } from '../../../src/helper/tasks/delete-ssh-keys.ts';
 import { FAMILY_TREES } from './support/family-trees.ts';
 import { assertGolden } from './support/golden.ts';
@@ -23,10 +23,14 @@ function fingerprint(path: string): string {
   return execFileSync('ssh-keygen', ['-l', '-f', path], { encoding: 'utf8' }).trim();
 }
 
-describe('DeleteSSHKeys', () => {
-  it('replaces the host keys of a Debian 12 guest with new ones made by the helper\'s ssh-keygen', async () => {
-    const { root, scratch } = await copyDebianTree();
-    scratches.push(scratch);
+describe('DeleteSSHKeys on a Debian 12 guest', () => {
+  let root: string;
+  before(async () => {
+    root = (await copyDebianTree()).root;
+  });
+  after(async () => removeScratch(join(root, '..')));
+
+  it('replaces the host keys with new ones made by the helper\'s ssh-keygen', async () => {
     const old = fingerprint(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'));
     const run = await runTaskOn(deleteSshKeys, root, { HOSTNAME: 'web1' }, normalizeKeys);
     await assertGolden('delete-ssh-keys/debian', run.report);
@@ -38,8 +42,6 @@ describe('DeleteSSHKeys', () => {
   });
 
   it('removes the keys sshd_config names elsewhere and makes them again, of the same type', async () => {
-    const { root, scratch } = await copyDebianTree();
-    scratches.push(scratch);
     await fs.mkdir(join(root, 'etc/ssh/keys'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', 'old', '-f', join(root, 'etc/ssh/keys/host-a')]);
     await fs.writeFile(join(root, 'etc/ssh/sshd_config.d/hostkeys.conf'), 'HostKey /etc/ssh/keys/host-a\nHostKey /etc/ssh/ssh_host_ed25519_key\n');
@@ -47,6 +49,9 @@ describe('DeleteSSHKeys', () => {
     await assertGolden('delete-ssh-keys/debian-custom-hostkey', run.report);
     assert.match(fingerprint(join(root, 'etc/ssh/keys/host-a.pub')), /\(ECDSA\)$/);
   });
+});
+
+describe('DeleteSSHKeys', () => {
 
   it('only removes the keys of a RedHat guest, which makes new ones at boot', async () => {
     const scratch = await scratchDir('sshkeys-redhat');

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * Whether a crypt(3) hash matches a password, by the system's libxcrypt
- * (python3's crypt module), not by our own code. Both travel on stdin.
+ * (through perl's crypt, which every Debian has), not by our own code. The
+ * password travels on stdin.
  */
 export function cryptVerifies(password: string, hash: string): boolean {
-  const script = 'import crypt, json, sys; d = json.load(sys.stdin); print(crypt.crypt(d["p"], d["h"]) == d["h"])';
-  const out = execFileSync('python3', ['-W', 'ignore', '-c', script], { input: JSON.stringify({ p: password, h: hash }), encoding: 'utf8' });
-  return out.trim() === 'True';
+  const script = 'local $/; my $p = <STDIN>; my $h = crypt($p, $ARGV[0]); print defined $h && $h eq $ARGV[0] ? "yes" : "no"';
+  return execFileSync('perl', ['-e', script, hash], { input: password, encoding: 'utf8' }) === 'yes';
 }
