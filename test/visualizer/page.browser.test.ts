@@ -69,12 +69,15 @@ describe('run replay page in Chromium', { timeout: 60_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads with the chart, the first step lit and no console errors', async () => {
+  it('loads with the chart, the first step lit and no console errors, and draws the transition taken', async () => {
     const page = await open(pages.failing);
     assert.equal(await page.locator('.run-status').textContent(), 'failed');
     assert.ok((await page.locator('svg.chart g.state').count()) > 10);
     assert.deepEqual(await litLeaves(page), ['deploying.validating']);
     assert.equal(await page.locator('.current-state').textContent(), 'deploying.validating');
+    await page.keyboard.press('ArrowRight');
+    await drawn(page);
+    assert.deepEqual(await page.locator('g.transition.taken').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-event'))), ['done: validate'], 'the transition just taken is drawn bold');
     assert.deepEqual(problems, []);
     await page.close();
   });

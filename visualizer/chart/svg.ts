@@ -49,7 +49,7 @@ function renderEdge(placed: PlacedEdge): string {
     ? `<rect class="edge-label-bg" x="${round(labelBox.x)}" y="${round(labelBox.y)}" width="${round(labelBox.width)}" height="${round(labelBox.height)}" rx="3"/><text class="edge-label" x="${round(labelBox.x + 4)}" y="${round(labelBox.y + labelBox.height - 3.5)}">${escapeXml(edge.label)}</text>`
     : '';
   const classes = ['transition', edge.delay !== undefined ? 'delayed' : '', edge.guard !== undefined ? 'guarded' : ''].filter(Boolean).join(' ');
-  return `<g class="${classes}" data-edge="${escapeXml(edge.id)}" data-source="${escapeXml(edge.source)}" data-target="${escapeXml(edge.target)}"><path d="${pathData(points)}" marker-end="url(#arrow)"/>${label}</g>`;
+  return `<g class="${classes}" data-edge="${escapeXml(edge.id)}" data-event="${escapeXml(edge.event)}" data-source="${escapeXml(edge.source)}" data-target="${escapeXml(edge.target)}"><path d="${pathData(points)}" marker-end="url(#arrow)"/>${label}</g>`;
 }
 
 function pathData(points: readonly Point[]): string {

@@ -2,12 +2,23 @@
 import type { ChartView } from '../page-data.ts';
 import { h } from './dom.ts';
 
-/** The machine's chart with the step's active states lit; a failure state reached turns red. */
+interface DrawnEdge {
+  readonly element: SVGGElement;
+  readonly sourcePath: string;
+  readonly targetPath: string;
+  readonly event: string;
+}
+
+/**
+ * The machine's chart with the step's active states lit and the transition
+ * that led there drawn bold; a failure state reached turns red.
+ */
 export class ChartPane {
   readonly element: HTMLElement;
   readonly #scroller: HTMLElement;
   readonly #states = new Map<string, SVGGElement>();
-  #lit: SVGGElement[] = [];
+  readonly #edges: DrawnEdge[] = [];
+  #lit: Element[] = [];
   #shown = '';
 
   constructor(chart: ChartView | undefined, machine: string) {
@@ -20,16 +31,30 @@ export class ChartPane {
     // The SVG was drawn at build time from the machine itself; it is trusted markup.
     this.#scroller.innerHTML = chart.svg;
     this.element.append(this.#zoomButton());
-    for (const g of this.#scroller.querySelectorAll<SVGGElement>('g.state[data-path]')) this.#states.set(g.dataset.path ?? '', g);
+    const pathOf = new Map<string, string>();
+    for (const g of this.#scroller.querySelectorAll<SVGGElement>('g.state[data-path]')) {
+      this.#states.set(g.dataset.path ?? '', g);
+      pathOf.set(g.dataset.id ?? '', g.dataset.path ?? '');
+    }
+    for (const g of this.#scroller.querySelectorAll<SVGGElement>('g.transition')) {
+      const { source = '', target = '', event = '' } = g.dataset;
+      this.#edges.push({ element: g, sourcePath: pathOf.get(source) ?? '', targetPath: pathOf.get(target) ?? '', event });
+    }
   }
 
-  show(paths: readonly string[], failed: boolean): void {
+  /** `event` is the step's event as the chart labels it; `previous` the states active before the step. */
+  show(paths: readonly string[], failed: boolean, event: string, previous: readonly string[]): void {
     // Most steps (progress, monitor messages) stay in the same state: nothing to redraw.
-    const key = `${paths.join(',')}|${failed}`;
+    const key = `${paths.join(',')}|${failed}|${event}|${previous.join(',')}`;
     if (key === this.#shown) return;
     this.#shown = key;
-    for (const g of this.#lit) g.classList.remove('active', 'leaf', 'failed-now');
+    for (const element of this.#lit) element.classList.remove('active', 'leaf', 'failed-now', 'taken');
     this.#lit = [];
+    for (const edge of this.#edges) {
+      if (edge.event !== event || !previous.includes(edge.sourcePath) || !paths.includes(edge.targetPath)) continue;
+      edge.element.classList.add('taken');
+      this.#lit.push(edge.element);
+    }
     const leaves = paths.filter((p) => !paths.some((other) => other.startsWith(`${p}.`)));
     for (const path of paths) {
       const g = this.#states.get(path);
@@ -56,7 +81,7 @@ export class ChartPane {
   }
 
   /** Keeps the active state in view when the chart is larger than its pane. */
-  #reveal(g: SVGGElement): void {
+  #reveal(g: Element): void {
     const pane = this.#scroller.getBoundingClientRect();
     const box = g.getBoundingClientRect();
     if (box.left < pane.left || box.right > pane.right) this.#scroller.scrollLeft += box.left - pane.left - pane.width / 2 + box.width / 2;

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import { eventLabel } from '../run/event-label.ts';
 import type { Run } from '../run/run.ts';
 import type { ChartView, PageRun } from '../page-data.ts';
 import { ChartPane } from './chart-pane.ts';
@@ -63,7 +64,7 @@ export class RunPane {
     const index = Math.min(requested, run.steps.length - 1);
     const step = run.steps[index];
     if (!step) return;
-    this.#chart.show(step.paths, run.failure !== null && index >= run.failure.stepIndex);
+    this.#chart.show(step.paths, run.failure !== null && index >= run.failure.stepIndex, eventLabel(step.event), run.steps[index - 1]?.paths ?? []);
     this.#details.show(index);
     this.#steps.show(index);
     this.#timeline.show(step.seq, step.at);
