@@ -12,6 +12,9 @@ import { runOverride } from './task-override.ts';
 
 export type PowerOff = 'sysrq' | 'exit';
 
+/** snf-image waited one second between sync and power-off for the same reason. */
+const SERIAL_DRAIN_MS = 1000;
+
 export interface RealHelperOptions {
   readonly rules: RulesSource;
   readonly disks?: readonly string[];
@@ -75,6 +78,8 @@ export function realHelperEffects(options: RealHelperOptions): HelperEffects {
     async powerOff(_input, ctx) {
       if (options.powerOff === 'exit') return;
       await processes.run('sync', []);
+      // The serial ports send what was written a little later; give the result and monitor lines time to leave.
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, SERIAL_DRAIN_MS));
       // A hard power-off, as snf-image's `echo o > /proc/sysrq-trigger`: there is no init to shut down.
       await writeFile('/proc/sysrq-trigger', 'o');
       await untilAborted(ctx.signal, 'powerOff');
