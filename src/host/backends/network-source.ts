@@ -1,6 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
-import type { IncomingMessage } from 'node:http';
 import type { ByteSource } from '../copy/byte-source.ts';
 import { sendRequest } from './http-request.ts';
 import type { SourceBackend } from './source-backend.ts';
