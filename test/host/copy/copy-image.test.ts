@@ -170,6 +170,24 @@ describe('copyImage', () => {
     assert.ok(written.subarray(MBR_PREFIX_BYTES + IMAGE.length).every((b) => b === 0xee));
   });
 
+  it('closes the loop device when aborted mid-copy', async () => {
+    const backing = await fileDisk('loop-aborted.disk', 12 * MiB);
+    const device = attachLoop(backing);
+    try {
+      const controller = new AbortController();
+      const copying = copyImage(input('debian.img', 'local', device), {
+        signal: controller.signal,
+        emit: (event) => {
+          if ((event.position as number) > 0) controller.abort();
+        },
+      });
+      await assert.rejects(copying, AbortedError);
+      assert.equal(processHasOpen(device), false);
+    } finally {
+      detachLoop(device);
+    }
+  });
+
   it('fails when a local image shrinks during the copy', async () => {
     const shrinking = join(dir, 'shrinking.img');
     await writeFile(shrinking, IMAGE);
