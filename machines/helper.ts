@@ -76,6 +76,11 @@ const isSet = (c: HelperContext) => (name: string) => {
   return value !== undefined && value !== '';
 };
 const excludeAllTasks = (properties: Readonly<Record<string, string>>) => checkYesNo('EXCLUDE_ALL_TASKS', properties.EXCLUDE_ALL_TASKS, () => {});
+const yesNoWarnings = (name: string, properties: Readonly<Record<string, string>>) => {
+  const warnings: string[] = [];
+  checkYesNo(name, properties[name], (w) => warnings.push(w));
+  return warnings;
+};
 const needsDetection = (c: HelperContext) => !c.properties.OSFAMILY || !c.properties.ROOT_PARTITION;
 
 function reasonOf(error: unknown): string {
@@ -216,6 +221,7 @@ export const helperMachine = setup({
           actions: assign({
             properties: ({ event }) => event.output,
             env: ({ context, event }) => ({ ...context.env, ...propertyValues(event.output) }),
+            outbox: ({ context, event }) => [...context.outbox, ...yesNoWarnings('EXCLUDE_ALL_TASKS', event.output).map(warningLine)],
           }),
         },
         onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.properties, reason: reasonOf(event.error) }) } },

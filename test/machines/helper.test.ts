@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getAdjacencyMap } from 'xstate/graph';
+import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { helperMachine } from '../../machines/helper.ts';
 import { injectFault, type Fault } from '../../src/effects/faulty.ts';
 import { HELPER_EFFECTS, type HelperEffects } from '../../src/helper/effects.ts';
@@ -70,6 +70,15 @@ describe('helper machine', () => {
       'TASK_START:FixPartitionTable',
     ]);
     assert.deepEqual(world.result, ['SUCCESS']);
+  });
+
+  it('warns about an odd EXCLUDE_ALL_TASKS value and reads it as yes, as check_yes_no does', async () => {
+    const world = workingWorld({ EXCLUDE_ALL_TASKS: 'please' });
+    await deploy(world.effects);
+    assert.deepEqual(world.monitor, [
+      'WARNING: Invalid value "please" for EXCLUDE_ALL_TASKS; treating it as YES',
+      'WARNING: EXCLUDE_ALL_TASKS is set. No task will run; the image is left as it was copied.',
+    ]);
   });
 
   it('runs no task and does not look at the disk when EXCLUDE_ALL_TASKS is set', async () => {
@@ -293,7 +302,8 @@ describe('helper machine', () => {
     }
   });
 
-  it('every transition xstate/graph finds in the machine was taken by a test above', () => {
+  /** The machine's events for path generation: every effect's outcomes, every timer, mounts where effects mount. */
+  const graphTraversal = () => {
     const rules = (env: Record<string, string>) => ({ env, devices: ['/dev/vdb'], forcedProperties: {} });
     const outputs: Record<string, unknown[]> = {
       readRules: [rules({ HOSTNAME: 'vm1' }), rules({})],
@@ -318,12 +328,17 @@ describe('helper machine', () => {
         ...(/unmounting|runningTask/i.test(statePath(snapshot.value)) && snapshot.context.mounts.length > 0 ? [{ type: 'helper.unmounted', mountpoint: '/m' }] : []),
       ];
     };
-    const adjacency = getAdjacencyMap(helperMachine as never, {
+    const traversal = {
       events: events as never,
       input: { tasks: TASK_TABLE },
       serializeState: ((s: { value: unknown; context: { current: number; mounts: readonly string[]; env: Record<string, unknown>; properties: Record<string, string> } }) =>
         JSON.stringify([s.value, s.context.current, s.context.mounts.length, 'TARGET' in s.context.env, 'HOSTNAME' in s.context.env, s.context.properties])) as never,
-    }) as unknown as Record<string, { state: { value: unknown }; transitions: Record<string, { state: { value: unknown } }> }>;
+    };
+    return traversal;
+  };
+
+  it('every transition xstate/graph finds in the machine was taken by a test above', () => {
+    const adjacency = getAdjacencyMap(helperMachine as never, graphTraversal() as never) as unknown as Record<string, { state: { value: unknown }; transitions: Record<string, { state: { value: unknown } }> }>;
     const edges = new Set<string>();
     for (const { state, transitions } of Object.values(adjacency)) {
       for (const { state: next } of Object.values(transitions)) {
@@ -335,5 +350,18 @@ describe('helper machine', () => {
     assert.ok(edges.size >= 30, `the graph has ${edges.size} transitions`);
     const untested = [...edges].filter((e) => !observed.has(e)).sort();
     assert.deepEqual(untested, [], 'transitions no test took');
+  });
+
+  it('every state xstate/graph reaches by a shortest path was visited by a test above, and the run ends powered off', () => {
+    const paths = getShortestPaths(helperMachine as never, graphTraversal() as never) as unknown as { state: { value: unknown }; steps: { state: { value: unknown } }[] }[];
+    const reachable = new Set(paths.map((p) => statePath(p.state.value)));
+    for (const path of paths.filter((p) => statePath(p.state.value) === 'off')) {
+      const states = path.steps.map((step) => statePath(step.state.value));
+      assert.ok(states.includes('poweringOff'), 'every way to the end powers off');
+      assert.ok(states.includes('finishing.writingResult') || states.includes('failing.writingError'), `a result is written on the way: ${states.join(' > ')}`);
+    }
+    const visited = new Set([...observed].flatMap((edge) => edge.split(' -> ')));
+    assert.ok(reachable.has('off'));
+    assert.deepEqual([...reachable].filter((state) => !visited.has(state)).sort(), [], 'states no test reached');
   });
 });
