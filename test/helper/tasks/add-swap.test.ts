@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { addSwap } from '../../../src/helper/tasks/add-swap.ts';
+import { FAMILIES } from './support/family-trees.ts';
 import { familyRoot } from './support/family-root.ts';
 import { assertGolden } from './support/golden.ts';
 import { copyDebianTree, removeScratch, scratchDir } from './support/guest-trees.ts';
@@ -37,6 +38,19 @@ describe('AddSwap', () => {
     assert.equal(execFileSync('blkid', ['-o', 'value', '-s', 'UUID', loop], { encoding: 'utf8' }).trim(), uuid);
     assert.equal(execFileSync('blkid', ['-o', 'value', '-s', 'TYPE', loop], { encoding: 'utf8' }).trim(), 'swap');
   });
+
+  for (const family of FAMILIES) {
+    it(`adds the swap partition to a ${family} guest's fstab, or says it has none`, async () => {
+      const { root, scratch } = await familyRoot(family);
+      scratches.push(scratch);
+      const values = { PROPERTY_SWAP: '2:512', SWAP_PARTITION: loop };
+      if (family === 'coreos') {
+        await assert.rejects(runTaskOn(addSwap, root, values), /The guest has no \/etc\/fstab/);
+        return;
+      }
+      await assertGolden(`add-swap/family-${family}`, (await runTaskOn(addSwap, root, values, normalizeUuid)).report);
+    });
+  }
 
   it('uses a whole extra disk named by letter', async () => {
     const { root, scratch } = await familyRoot('redhat');

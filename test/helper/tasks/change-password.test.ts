@@ -6,7 +6,8 @@ import { Secret } from '../../../src/effects/secret.ts';
 import { HASHING_METHODS } from '../../../src/helper/linux/crypt/password-hash.ts';
 import { changePassword } from '../../../src/helper/tasks/change-password.ts';
 import { cryptVerifies } from './support/crypt-check.ts';
-import { FAMILY_TREES } from './support/family-trees.ts';
+import { FAMILIES, FAMILY_TREES } from './support/family-trees.ts';
+import { familyRoot } from './support/family-root.ts';
 import { assertGolden } from './support/golden.ts';
 import { copyDebianTree, removeScratch, scratchDir, writeTree } from './support/guest-trees.ts';
 import { assertUntouched, outsideVictim } from './support/hostile.ts';
@@ -86,6 +87,18 @@ describe('ChangePassword on a Debian 12 guest', () => {
   it('refuses PASSWD_HASHING_METHOD none, which would store the password in plain text', async () => {
     await assert.rejects(runTaskOn(changePassword, root, { PASSWD: new Secret(PASSWORD), PROPERTY_PASSWD_HASHING_METHOD: 'none' }), /plain text/);
   });
+});
+
+describe('ChangePassword on every family', () => {
+  for (const family of FAMILIES) {
+    it(`sets root's password and keys on a ${family} guest`, async () => {
+      const { root, scratch } = await familyRoot(family);
+      scratches.push(scratch);
+      const run = await runTaskOn(changePassword, root, { PASSWD: new Secret(PASSWORD), AUTH_KEYS: new Secret(KEYS) }, normalizeHashes);
+      await assertGolden(`change-password/family-${family}`, run.report);
+      assert.ok(cryptVerifies(PASSWORD, await shadowHash(root, 'root')));
+    });
+  }
 });
 
 describe('ChangePassword on a RedHat guest', () => {

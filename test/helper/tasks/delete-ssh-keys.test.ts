@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { deleteSshKeys } from '../../../src/helper/tasks/delete-ssh-keys.ts';
-import { FAMILY_TREES } from './support/family-trees.ts';
+import { FAMILIES, FAMILY_TREES } from './support/family-trees.ts';
+import { familyRoot } from './support/family-root.ts';
 import { assertGolden } from './support/golden.ts';
 import { copyDebianTree, removeScratch, scratchDir, writeTree } from './support/guest-trees.ts';
 import { runTaskOn } from './support/run-task.ts';
@@ -52,6 +53,15 @@ describe('DeleteSSHKeys on a Debian 12 guest', () => {
 });
 
 describe('DeleteSSHKeys', () => {
+  for (const family of FAMILIES) {
+    it(`removes the host keys of a ${family} guest`, async () => {
+      const { root, scratch } = await familyRoot(family);
+      scratches.push(scratch);
+      const run = await runTaskOn(deleteSshKeys, root, {});
+      await assertGolden(`delete-ssh-keys/family-${family}`, run.report + (run.warnings.length ? `-- warnings\n${run.warnings.join('\n')}\n` : ''));
+    });
+  }
+
 
   it('only removes the keys of a RedHat guest, which makes new ones at boot', async () => {
     const scratch = await scratchDir('sshkeys-redhat');

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { afterEach, describe, it } from 'node:test';
 import { Secret } from '../../../src/effects/secret.ts';
 import { initializeDatasource } from '../../../src/helper/tasks/initialize-datasource.ts';
+import { FAMILIES } from './support/family-trees.ts';
 import { familyRoot } from './support/family-root.ts';
 import { assertGolden } from './support/golden.ts';
 import { copyDebianTree, removeScratch } from './support/guest-trees.ts';
@@ -22,6 +23,16 @@ describe('InitializeDatasource', () => {
     });
     await assertGolden('initialize-datasource/debian', run.report);
   });
+
+  for (const family of FAMILIES) {
+    it(`seeds the datasource of a ${family} guest`, async () => {
+      const { root, scratch } = await familyRoot(family);
+      scratches.push(scratch);
+      const userData = new Secret(Buffer.from(USER_DATA).toString('base64'));
+      const run = await runTaskOn(initializeDatasource, root, { PROPERTY_CLOUD_INIT: 'yes', HOSTNAME: 'web1', CLOUD_USERDATA: userData });
+      await assertGolden(`initialize-datasource/family-${family}`, run.report);
+    });
+  }
 
   it('adds debug logging with CLOUD_INIT_DEBUG, and warns about missing user data', async () => {
     const { root, scratch } = await familyRoot('redhat');

@@ -42,6 +42,7 @@ export const FAMILY_TREES = {
   },
   /** SLES 12: /etc/SuSE-release and /etc/HOSTNAME. */
   suse: {
+    '/etc/fstab': 'UUID=0b9a2f7e-41d5-4bd8-a2a6-1f7e8d1c9a10  /  btrfs  defaults  0  0\n',
     '/etc/SuSE-release': 'SUSE Linux Enterprise Server 12 (x86_64)\nVERSION = 12\nPATCHLEVEL = 5\n',
     '/etc/os-release': 'NAME="SLES"\nVERSION="12-SP5"\nID="sles"\nID_LIKE="suse"\n',
     '/etc/passwd': PASSWD_BASE,
@@ -54,6 +55,7 @@ export const FAMILY_TREES = {
   },
   /** Slackware 14.2: /etc/HOSTNAME. */
   slackware: {
+    '/etc/fstab': '/dev/sda1        /                ext4        defaults         1   1\nproc             /proc            proc        defaults         0   0\n',
     '/etc/slackware-version': 'Slackware 14.2\n',
     '/etc/passwd': PASSWD_BASE,
     '/root/': '/',
@@ -65,6 +67,7 @@ export const FAMILY_TREES = {
   },
   /** Gentoo with OpenRC: hostname="..." in /etc/conf.d/hostname. */
   gentoo: {
+    '/etc/fstab': '# /etc/fstab: static file system information.\nUUID=4f8d2c1e-9b7a-4c3d-8e2f-6a5b4c3d2e1f\t/\text4\tnoatime\t0 1\n',
     '/etc/gentoo-release': 'Gentoo Base System release 2.14\n',
     '/etc/passwd': PASSWD_BASE,
     '/root/': '/',
@@ -76,6 +79,7 @@ export const FAMILY_TREES = {
   },
   /** Arch before systemd: HOSTNAME= in /etc/rc.conf and the name on the 127.0.0.1 line. */
   arch: {
+    '/etc/fstab': '# Static information about the filesystems.\n# <file system>\t<dir>\t<type>\t<options>\t<dump>\t<pass>\nUUID=7c1e5d2a-3b4f-4e6a-9d8c-2b1a0f9e8d7c\t/\text4\trw,relatime\t0 1\n',
     '/etc/arch-release': '',
     '/etc/passwd': PASSWD_BASE,
     '/root/': '/',
