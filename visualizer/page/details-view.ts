@@ -28,6 +28,7 @@ export class DetailsView {
     const failure = this.run.failure;
     if (failure && index >= failure.stepIndex) parts.push(this.#failureBox());
     if (this.run.tasks.length > 0 && step) parts.push(this.#tasksBox(step));
+    if (step) parts.push(...this.#logBox(step, this.run.steps[index + 1]));
     this.element.replaceChildren(...parts);
   }
 
@@ -60,6 +61,16 @@ export class DetailsView {
     ]);
   }
 
+  /** What the run logged while it was in the step's state, i.e. before the next step. */
+  #logBox(step: Step, next: Step | undefined): HTMLElement[] {
+    const until = next?.seq ?? Infinity;
+    const lines = this.run.logs.filter((l) => l.seq > step.seq && l.seq < until);
+    if (lines.length === 0) return [];
+    const shown = lines.slice(0, LOG_LINES_SHOWN).map((l) => h('li', { class: `log log-${l.level}`, text: `${formatTime(l.at)} ${l.level}: ${l.msg}` }));
+    const more = lines.length > LOG_LINES_SHOWN ? [h('li', { class: 'log', text: `… ${lines.length - LOG_LINES_SHOWN} more` })] : [];
+    return [h('div', { class: 'log-box' }, [h('h3', { text: 'Logged in this step' }), h('ul', { class: 'log-list' }, [...shown, ...more])])];
+  }
+
   #tasksBox(step: Step): HTMLElement {
     const rows = this.run.tasks.map((task) => {
       const status = taskStatusAt(task, step.seq);
@@ -73,6 +84,8 @@ export class DetailsView {
     return h('div', { class: 'tasks-box' }, [h('h3', { text: heading }), h('ol', { class: 'task-list' }, rows)]);
   }
 }
+
+const LOG_LINES_SHOWN = 20;
 
 function taskStatusAt(task: HelperTask, seq: number): string {
   if (task.startSeq > seq) return 'waiting';
