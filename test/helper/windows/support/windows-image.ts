@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { realProcesses } from '../../../../src/effects/real/processes.ts';
 import { partitionPath } from '../../../../src/helper/partition-nodes.ts';
 import { writeEmptyHive } from '../../../../src/helper/windows/empty-hive.ts';
-import { Hive, type RegValue } from '../../../../src/helper/windows/registry.ts';
+import { regFile, type RegValue } from '../../../../src/helper/windows/registry.ts';
 import { LoopDisks } from '../../support/loop-disk.ts';
 
 const run = (command: string, args: readonly string[], input?: string) => realProcesses.run(command, args, input === undefined ? {} : { input });
@@ -57,11 +57,20 @@ export function legacyHives(overrides: { software?: HiveContents; system?: HiveC
   };
 }
 
-/** Fills an empty hive with hivexregedit --merge, one key at a time. */
+const builtHives = new Map<string, Buffer>();
+
+/**
+ * Fills an empty hive with one hivexregedit --merge of every key. Hives of
+ * the same contents are built once per test process: perl starts slowly.
+ */
 export async function buildHive(path: string, contents: HiveContents): Promise<void> {
+  const id = JSON.stringify(contents);
+  const built = builtHives.get(id);
+  if (built) return writeFile(path, built);
   await writeEmptyHive(path);
-  const hive = new Hive(realProcesses, path, path);
-  for (const [key, values] of Object.entries(contents)) await hive.setValues(key, values);
+  const reg = Object.entries(contents).map(([key, values]) => regFile(key, values)).join('\n');
+  if (reg !== '') await run('hivexregedit', ['--merge', path], reg);
+  builtHives.set(id, await readFile(path));
 }
 
 export interface WindowsDisk {
@@ -87,7 +96,7 @@ export async function createWindowsDisk(spec: WindowsImageSpec): Promise<Windows
     const build = await disks.attach(file);
     await run('mkntfs', ['--quick', '--force', '--label', 'Windows', partitionPath(build, 1)]);
     const mountpoint = await disks.mount(partitionPath(build, 1), 'rw');
-    await fillVolume(mountpoint, spec);
+    await fillWindowsTree(mountpoint, spec);
     await disks.unmount(mountpoint);
     await disks.detach(build);
     await truncate(file, 96 * 1024 * 1024);
@@ -100,7 +109,18 @@ export async function createWindowsDisk(spec: WindowsImageSpec): Promise<Windows
   }
 }
 
-async function fillVolume(root: string, spec: WindowsImageSpec): Promise<void> {
+/**
+ * A Windows tree in a plain directory, for the tests of what the tasks
+ * refuse: the tasks read and write it as they do a mounted NTFS volume.
+ * The caller removes it.
+ */
+export async function createWindowsTree(spec: WindowsImageSpec): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'snf-image-windows-tree-'));
+  await fillWindowsTree(root, spec);
+  return root;
+}
+
+export async function fillWindowsTree(root: string, spec: WindowsImageSpec): Promise<void> {
   const config = join(root, spec.windowsDir ?? 'Windows', spec.system32Dir ?? 'System32', 'config');
   await mkdir(config, { recursive: true });
   const scratch = await mkdtemp(join(tmpdir(), 'snf-image-hives-'));

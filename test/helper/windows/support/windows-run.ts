@@ -29,8 +29,10 @@ export class WindowsRun {
   readonly warnings: string[] = [];
   readonly values: Values;
 
-  constructor(disk: WindowsDisk, values: Values) {
-    this.values = { DEV: disk.disk, DEV_COUNT: '1', RESIZE_PART: '1', PROPERTY_ROOT_PARTITION: '1', ...values };
+  /** On a disk, from MountImage on; on a directory tree (no disk), TARGET is the tree. */
+  constructor(disk: WindowsDisk | undefined, values: Values) {
+    const where: Values = disk ? { DEV: disk.disk, DEV_COUNT: '1', RESIZE_PART: '1', PROPERTY_ROOT_PARTITION: '1' } : {};
+    this.values = { ...where, ...values };
   }
 
   context(): TaskContext {
