@@ -41,7 +41,7 @@ export const fixPartitionTable: Task = {
       await sfdisk.relocateBackupGpt();
       table = await readPartitionTable(ctx.processes, disk);
     }
-    const lastUsable = table.label === 'gpt' ? table.lastLba! : (await diskSectors(ctx, disk, table)) - 1;
+    const lastUsable = table.label === 'gpt' ? table.lastLba! : await lastMbrSector(ctx, disk, table);
     const target = table.partitions.find((p) => p.number === number);
     if (!target) throw new SnfImageError(`partition ${number} (RESIZE_PART) is not in the partition table of ${disk}`);
     const container = isLogical(table, target) ? table.partitions.find((p) => isExtended(table, p)) : undefined;
@@ -117,9 +117,15 @@ function alignDown(sector: number): number {
   return Math.floor(sector / ALIGNMENT_SECTORS) * ALIGNMENT_SECTORS;
 }
 
-async function diskSectors(ctx: TaskContext, disk: string, table: PartitionTable): Promise<number> {
+/** An MBR records sectors in 32 bits: beyond 2^32 sectors (2 TiB of 512 bytes) a disk cannot be used from it. */
+const MBR_SECTORS = 2 ** 32;
+
+async function lastMbrSector(ctx: TaskContext, disk: string, table: PartitionTable): Promise<number> {
   const { stdout } = await ctx.processes.run('blockdev', ['--getsize64', disk], { signal: ctx.signal });
-  return Math.floor(Number(stdout.trim()) / table.sectorSize);
+  const sectors = Math.floor(Number(stdout.trim()) / table.sectorSize);
+  if (sectors <= MBR_SECTORS) return sectors - 1;
+  ctx.warn(`The disk has ${sectors} sectors, more than an MBR partition table can address; the partition grows to sector ${MBR_SECTORS - 1} (use a GPT image to use the whole disk)`);
+  return MBR_SECTORS - 1;
 }
 
 /**
