@@ -68,7 +68,12 @@ export async function runViz(args: readonly string[], options: VizOptions = {}):
   const data = await pageFromTraces(traces, options.machines ?? KNOWN_MACHINES);
   const html = await buildPageHtml(data, traces.map((t) => t.title).join(' vs '));
   if (parsed.out !== undefined) {
-    await writeFile(parsed.out, html);
+    try {
+      await writeFile(parsed.out, html);
+    } catch (error) {
+      stderr.write(`viz: cannot write ${parsed.out}: ${(error as Error).message}\n`);
+      return 1;
+    }
     stdout.write(`viz: wrote ${parsed.out}\n`);
     return 0;
   }

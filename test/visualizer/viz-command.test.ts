@@ -83,5 +83,7 @@ describe('viz command', () => {
     await writeFile(bad, '{"kind":"transition"}\n');
     assert.equal(await runViz([bad], { stderr: stderr.stream }), 2);
     assert.match(stderr.text(), /cannot read trace .*bad\.jsonl: trace line 1/);
+    assert.equal(await runViz([passing, '--out', join(dir, 'no-such-dir', 'x.html')], { stderr: stderr.stream }), 1);
+    assert.match(stderr.text(), /cannot write .*no-such-dir\/x\.html: ENOENT/);
   });
 });
