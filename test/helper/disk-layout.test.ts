@@ -201,6 +201,15 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
     ]);
   });
 
+  it('grows an MBR partition no further than an MBR can address on a disk over 2 TiB, saying so', async () => {
+    const disk = await disks.create({ table: 'dos', imageMiB: 16, diskMiB: 3 * 1024 * 1024, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles() }] });
+    const run = await runHelperProgram(workdir, [disk], properties({ OSFAMILY: 'linux', ROOT_PARTITION: '1' }), ['FixPartitionTable']);
+    assert.equal(run.result, 'SUCCESS\n', run.stderr);
+    assert.equal(run.monitor[1], `WARNING: The disk has ${3 * 1024 * 1024 * 2048} sectors, more than an MBR partition table can address; the partition grows to sector 4294967295 (use a GPT image to use the whole disk)`);
+    const [p1] = (await partitionTable(disk)).partitions;
+    assert.equal(p1!.start + p1!.size, 2 ** 32);
+  });
+
   it('fails with a clear error when the disk has a partition table but no partitions', async () => {
     const disk = await disks.create({ table: 'dos', imageMiB: 16, diskMiB: 32, partitions: [] });
     const run = await runHelperProgram(workdir, [disk], properties({ OSFAMILY: 'linux', ROOT_PARTITION: '1' }));
