@@ -115,6 +115,18 @@ function propertyValues(properties: Readonly<Record<string, string>>): Record<st
 
 type HelperEvent = HelperEffectEvent;
 
+/** A failed step: the machine goes to `failing` with the error's first line as the reason. */
+const failedIn = (task: string, target = 'failing') => ({
+  target,
+  actions: { type: 'fail' as const, params: ({ event }: { event: { error?: unknown } }) => ({ task, reason: reasonOf(event.error) }) },
+});
+
+/** A step that hung past its time limit fails like one that failed. */
+const timedOutIn = (task: string, limit: 'effectMs' | 'taskMs', target = 'failing') => ({
+  target,
+  actions: { type: 'fail' as const, params: ({ context }: { context: HelperContext }) => ({ task, reason: `did not finish within ${seconds(context.timeouts[limit])}` }) },
+});
+
 export interface HelperOutput {
   /** The line written to the result channel: SUCCESS or ERROR: <task>: <reason>. */
   readonly result: string;
@@ -197,13 +209,10 @@ export const helperMachine = setup({
             properties: ({ event }) => event.output.forcedProperties,
           }),
         },
-        onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.rules, reason: reasonOf(event.error) }) } },
+        onError: failedIn(STEP.rules),
       },
       after: {
-        effectTimeout: {
-          target: 'failing',
-          actions: { type: 'fail', params: ({ context }) => ({ task: STEP.rules, reason: `did not finish within ${seconds(context.timeouts.effectMs)}` }) },
-        },
+        effectTimeout: timedOutIn(STEP.rules, 'effectMs'),
       },
     },
 
@@ -224,7 +233,7 @@ export const helperMachine = setup({
             outbox: ({ context, event }) => [...context.outbox, ...yesNoWarnings('EXCLUDE_ALL_TASKS', event.output).map(warningLine)],
           }),
         },
-        onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.properties, reason: reasonOf(event.error) }) } },
+        onError: failedIn(STEP.properties),
       },
     },
 
@@ -265,13 +274,10 @@ export const helperMachine = setup({
             };
           }),
         },
-        onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.detection, reason: reasonOf(event.error) }) } },
+        onError: failedIn(STEP.detection),
       },
       after: {
-        taskTimeout: {
-          target: 'failing',
-          actions: { type: 'fail', params: ({ context }) => ({ task: STEP.detection, reason: `did not finish within ${seconds(context.timeouts.taskMs)}` }) },
-        },
+        taskTimeout: timedOutIn(STEP.detection, 'taskMs'),
       },
     },
 
@@ -321,13 +327,10 @@ export const helperMachine = setup({
           },
           { target: 'runningTask', actions: 'monitorWritten' },
         ],
-        onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.monitor, reason: reasonOf(event.error) }) } },
+        onError: failedIn(STEP.monitor),
       },
       after: {
-        effectTimeout: {
-          target: 'failing',
-          actions: { type: 'fail', params: ({ context }) => ({ task: STEP.monitor, reason: `did not finish within ${seconds(context.timeouts.effectMs)}` }) },
-        },
+        effectTimeout: timedOutIn(STEP.monitor, 'effectMs'),
       },
     },
 
@@ -364,13 +367,10 @@ export const helperMachine = setup({
           { guard: 'moreTasks', target: 'startingTask', actions: ['monitorWritten', assign({ current: ({ context }) => context.current + 1 })] },
           { target: 'finishing', actions: 'monitorWritten' },
         ],
-        onError: { target: 'failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.monitor, reason: reasonOf(event.error) }) } },
+        onError: failedIn(STEP.monitor),
       },
       after: {
-        effectTimeout: {
-          target: 'failing',
-          actions: { type: 'fail', params: ({ context }) => ({ task: STEP.monitor, reason: `did not finish within ${seconds(context.timeouts.effectMs)}` }) },
-        },
+        effectTimeout: timedOutIn(STEP.monitor, 'effectMs'),
       },
     },
 
@@ -394,13 +394,10 @@ export const helperMachine = setup({
               { guard: 'outboxEmpty', target: 'writingResult', actions: 'allUnmounted' },
               { target: 'flushingMonitor', actions: 'allUnmounted' },
             ],
-            onError: { target: '#helper.failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.leftovers, reason: reasonOf(event.error) }) } },
+            onError: failedIn(STEP.leftovers, '#helper.failing'),
           },
           after: {
-            taskTimeout: {
-              target: '#helper.failing',
-              actions: { type: 'fail', params: ({ context }) => ({ task: STEP.leftovers, reason: `did not finish within ${seconds(context.timeouts.taskMs)}` }) },
-            },
+            taskTimeout: timedOutIn(STEP.leftovers, 'taskMs', '#helper.failing'),
           },
         },
         flushingMonitor: {
@@ -409,13 +406,10 @@ export const helperMachine = setup({
             src: 'writeMonitor',
             input: ({ context }) => ({ lines: withinBudget(context.outbox, context.linesWritten) }),
             onDone: { target: 'writingResult', actions: 'monitorWritten' },
-            onError: { target: '#helper.failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.monitor, reason: reasonOf(event.error) }) } },
+            onError: failedIn(STEP.monitor, '#helper.failing'),
           },
           after: {
-            effectTimeout: {
-              target: '#helper.failing',
-              actions: { type: 'fail', params: ({ context }) => ({ task: STEP.monitor, reason: `did not finish within ${seconds(context.timeouts.effectMs)}` }) },
-            },
+            effectTimeout: timedOutIn(STEP.monitor, 'effectMs', '#helper.failing'),
           },
         },
         writingResult: {
@@ -424,13 +418,10 @@ export const helperMachine = setup({
             src: 'writeResult',
             input: { line: 'SUCCESS' },
             onDone: { target: '#helper.poweringOff' },
-            onError: { target: '#helper.failing', actions: { type: 'fail', params: ({ event }) => ({ task: STEP.result, reason: reasonOf(event.error) }) } },
+            onError: failedIn(STEP.result, '#helper.failing'),
           },
           after: {
-            effectTimeout: {
-              target: '#helper.failing',
-              actions: { type: 'fail', params: ({ context }) => ({ task: STEP.result, reason: `did not finish within ${seconds(context.timeouts.effectMs)}` }) },
-            },
+            effectTimeout: timedOutIn(STEP.result, 'effectMs', '#helper.failing'),
           },
         },
       },
