@@ -27,8 +27,9 @@ export const changePassword: Task = {
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
-    const password = envSecretText(ctx.env, 'PASSWD');
-    const givenHash = envSecretText(ctx.env, 'PASSWD_HASH');
+    // An empty img_passwd sets no password: it would let anyone log in.
+    const password = nonEmpty(envSecretText(ctx.env, 'PASSWD'));
+    const givenHash = nonEmpty(envSecretText(ctx.env, 'PASSWD_HASH'));
     const keys = parseAuthorizedKeys(envSecretText(ctx.env, 'AUTH_KEYS')?.reveal() ?? '');
     if (!password && !givenHash && keys.length === 0) {
       ctx.warn('No password and no authorized keys given: the users are left as they are');
@@ -37,7 +38,7 @@ export const changePassword: Task = {
     const users = usersToChange(ctx);
     const guest = guestRoot(ctx.env);
     const hash = givenHash ? givenHash.reveal() : password ? await hashPassword(hashingMethod(ctx), password.reveal(), ctx.processes) : undefined;
-    if (hash !== undefined && !hash.startsWith('$') && !hash.startsWith('!') && !hash.startsWith('*')) {
+    if (givenHash && !/^[$!*]/.test(givenHash.reveal())) {
       ctx.warn('img_passwd_hash does not look like a crypt(3) hash; it is written as given');
     }
     if (envFlag(ctx, 'PROPERTY_CLOUD_INIT')) {
@@ -48,6 +49,10 @@ export const changePassword: Task = {
     if (keys.length > 0) await addKeys(ctx, guest, users, keys);
   },
 };
+
+function nonEmpty(value: { reveal(): string } | undefined): { reveal(): string } | undefined {
+  return value && value.reveal() !== '' ? value : undefined;
+}
 
 function usersToChange(ctx: TaskContext): string[] {
   const users = (envText(ctx.env, 'PROPERTY_USERS') ?? '').trim().split(/\s+/).filter(Boolean);

@@ -139,7 +139,7 @@ describe('ChangePassword on a RedHat guest', () => {
 
   it('warns and changes nothing without a password or keys', async () => {
     const root = await redhatTree();
-    const run = await runTaskOn(changePassword, root, { AUTH_KEYS: new Secret('\n') });
+    const run = await runTaskOn(changePassword, root, { PASSWD: new Secret(''), AUTH_KEYS: new Secret('\n') });
     assert.equal(run.changes.length, 0);
     assert.equal(run.warnings.length, 1);
   });
