@@ -28,7 +28,7 @@ export class ImportStreamError extends SnfImageError {
 }
 
 /** Grows disk 0 after the import (import-resize.ts); resolves with the failure's message, if any. */
-export type ResizeDisk = (env: Record<string, string | undefined>, log: Logger) => Promise<{ ok: boolean; message?: string }>;
+export type ResizeDisk = (env: Record<string, string | undefined>, logger: Logger) => Promise<{ ok: boolean; message?: string }>;
 
 /** Where the data comes from and the log goes, and how to reach the helper; tests pass their own. */
 export interface ImportIo {
@@ -44,7 +44,8 @@ export interface ImportSummary {
 }
 
 export async function runImport(env: Readonly<Record<string, string | undefined>>, io: Partial<ImportIo> = {}): Promise<number> {
-  const log = (io.log ?? createLogger()).child({ component: 'import' });
+  const logger = io.log ?? createLogger();
+  const log = logger.child({ component: 'import' });
   const input = io.input ?? process.stdin;
   return reportOutcome(log, async () => {
     const disk = await diskFromEnv(env, 'IMPORT_DEVICE');
@@ -55,11 +56,12 @@ export async function runImport(env: Readonly<Record<string, string | undefined>
       { device: disk.path, bytesWritten, diskBytes: disk.sizeBytes },
       rest === 0 ? `imported ${bytesWritten} bytes, the whole disk` : `imported ${bytesWritten} bytes; the disk's last ${rest} bytes were left as they were`,
     );
-    if (rest > 0) await growIfAsked(env, disk, log, { files: io.files ?? realInputFiles, resize: io.resize ?? resizeWithHelper });
+    if (rest > 0) await growIfAsked(env, disk, logger, { files: io.files ?? realInputFiles, resize: io.resize ?? resizeWithHelper });
   });
 }
 
-async function growIfAsked(env: Readonly<Record<string, string | undefined>>, disk: DiskDevice, log: Logger, io: Pick<ImportIo, 'files' | 'resize'>): Promise<void> {
+async function growIfAsked(env: Readonly<Record<string, string | undefined>>, disk: DiskDevice, logger: Logger, io: Pick<ImportIo, 'files' | 'resize'>): Promise<void> {
+  const log = logger.child({ component: 'import' });
   if (!(await importResizeRequested(env, io.files, (message) => log.warn(message)))) {
     log.info(`the disk is larger than the export; set ${IMPORT_RESIZE}=yes in the configuration to grow its partition and filesystem on import`);
     return;
@@ -70,7 +72,8 @@ async function growIfAsked(env: Readonly<Record<string, string | undefined>>, di
     return;
   }
   log.info({ device: disk.path }, `growing the partition and filesystem of ${disk.path} with the helper VM (${IMPORT_RESIZE}=yes)`);
-  const { ok, message } = await io.resize(resizeEnvironment(env), log);
+  // create's components log under their own names.
+  const { ok, message } = await io.resize(resizeEnvironment(env), logger);
   if (!ok) {
     throw new ImportResizeError(
       `${disk.path} holds the imported data, but growing its partition and filesystem failed: ${message ?? 'unknown reason'}. ` +
@@ -81,10 +84,10 @@ async function growIfAsked(env: Readonly<Record<string, string | undefined>>, di
 }
 
 /** create's lifecycle with the null source: nothing copied, the disk-layout tasks run in the helper VM. */
-async function resizeWithHelper(env: Record<string, string | undefined>, log: Logger): Promise<{ ok: boolean; message?: string }> {
+async function resizeWithHelper(env: Record<string, string | undefined>, logger: Logger): Promise<{ ok: boolean; message?: string }> {
   const { deploy, userFacingError } = await import('../host/create.ts');
   // Monitor messages go to stderr with the rest of the log: stdout is not ours to fill here.
-  const { output } = await deploy(env, { log, stdout: process.stderr });
+  const { output } = await deploy(env, { log: logger, stdout: process.stderr });
   if (output.ok) return { ok: true };
   return { ok: false, message: output.failure ? userFacingError(output.failure) : 'the helper left resources it could not release' };
 }
