@@ -104,6 +104,7 @@ describe('run replay page in Chromium', { timeout: 60_000 }, () => {
     assert.equal(await page.locator('.current-state').textContent(), cause.state);
     assert.match((await page.locator('.step.current').getAttribute('class')) ?? '', /\bcause\b/);
     assert.match((await page.locator('.tasks-box').textContent()) ?? '', /MountImagefailed/);
+    assert.match((await page.locator('.failure-box').textContent()) ?? '', /MountImage: mount: \/dev\/vda1: wrong fs type/, 'the error is shown from the step that set it off');
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -4,8 +4,8 @@ import type { HelperTask, Run, Step } from '../run/run.ts';
 import { formatTime, h } from './dom.ts';
 
 /**
- * What the current step means: its event and state, the failure once the run
- * has reached it (in red, with the error and the step that set it off), and
+ * What the current step means: its event and state, the failure from the step
+ * that set it off on (in red, with the error and where it ended), and
  * the helper's tasks as they stood at that moment.
  */
 export class DetailsView {
@@ -26,7 +26,8 @@ export class DetailsView {
     const parts: HTMLElement[] = [];
     if (step) parts.push(this.#stepBox(step));
     const failure = this.run.failure;
-    if (failure && index >= failure.stepIndex) parts.push(this.#failureBox());
+    // From the step that set it off, the failure is what the reader is looking for.
+    if (failure && index >= Math.min(failure.causeStepIndex, failure.stepIndex)) parts.push(this.#failureBox());
     if (this.run.tasks.length > 0 && step) parts.push(this.#tasksBox(step));
     if (step) parts.push(...this.#logBox(step, this.run.steps[index + 1]));
     this.element.replaceChildren(...parts);

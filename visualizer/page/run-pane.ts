@@ -38,7 +38,7 @@ export class RunPane {
     const header = h('header', { class: 'run-header' }, [
       h('span', { class: 'run-title', text: page.title }),
       h('span', { class: `run-status status-${status}`, text: status }),
-      h('span', { class: 'run-facts', text: `${run.machine} · ${formatTime(run.durationMs)} · ${run.eventCount} events` }),
+      h('span', { class: 'run-facts', text: [run.machine, run.startedAt ? `started ${run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : '', formatTime(run.durationMs), `${run.eventCount} events`].filter(Boolean).join(' · ') }),
     ]);
     this.element = h('div', { class: `run-pane status-${status}` }, [
       header,
