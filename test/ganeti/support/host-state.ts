@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, lstat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,12 +51,16 @@ async function fingerprint(path: string, into: Record<string, string>): Promise<
   }
 }
 
+/** Ganeti daemons and sshd of the host's own PID namespace (another run's namespaced node is not the host's). */
 async function daemonProcesses(): Promise<string[]> {
+  const hostPidNamespace = await readlink('/proc/self/ns/pid');
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    if (/^(ganeti-|sshd)/.test(comm)) found.push(`${pid} ${comm.trim()}`);
+    if (!/^(ganeti-|sshd)/.test(comm)) continue;
+    if ((await readlink(`/proc/${pid}/ns/pid`).catch(() => '')) !== hostPidNamespace) continue;
+    found.push(`${pid} ${comm.trim()}`);
   }
   return found.sort();
 }
