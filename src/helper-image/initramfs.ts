@@ -1,7 +1,8 @@
-import { chmod, copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
+import { SnfImageError } from '../errors.ts';
 
 /** Debian's busybox-static: the initrd has no libraries, so it must be the static build. */
 const BUSYBOX = '/bin/busybox';
@@ -18,6 +19,20 @@ export interface InitrdContents {
   readonly helperProgram: Uint8Array;
 }
 
+export class InitrdBuildFailed extends SnfImageError {
+  override readonly name = 'InitrdBuildFailed';
+}
+
+/** Whether a 64-bit ELF executable asks for a dynamic loader (has a PT_INTERP program header). */
+function needsDynamicLoader(elf: Buffer): boolean {
+  const PT_INTERP = 3;
+  const headers = Number(elf.readBigUInt64LE(0x20));
+  const size = elf.readUInt16LE(0x36);
+  const count = elf.readUInt16LE(0x38);
+  for (let i = 0; i < count; i++) if (elf.readUInt32LE(headers + i * size) === PT_INTERP) return true;
+  return false;
+}
+
 /**
  * Writes the initrd: busybox with its applets, the modules, the init and the
  * helper program, as an uncompressed cpio (decompressing it under TCG would
@@ -27,6 +42,9 @@ export async function buildInitrd(output: string, contents: InitrdContents, proc
   const staging = await mkdtemp(join(tmpdir(), 'snf-image-initrd-'));
   try {
     for (const dir of ['bin', 'dev', 'proc', 'sys', 'root', 'lib/snf-image']) await mkdir(join(staging, dir), { recursive: true });
+    if (needsDynamicLoader(await readFile(BUSYBOX))) {
+      throw new InitrdBuildFailed(`${BUSYBOX} is linked dynamically and the initrd has no libraries: install busybox-static`);
+    }
     await copyFile(BUSYBOX, join(staging, 'bin/busybox'));
     const { stdout } = await processes.run(BUSYBOX, ['--list']);
     for (const applet of stdout.split('\n').filter((name) => name !== '' && name !== 'busybox')) {
