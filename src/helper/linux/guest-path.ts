@@ -49,7 +49,7 @@ export class GuestRoot {
   }
 
   /** Like resolve, but a symlink as the last component is not followed. */
-  async resolveParent(guestPath: string): Promise<string> {
+  async resolveNoFollow(guestPath: string): Promise<string> {
     return this.#hostPath(await this.#resolveComponents(guestPath, false));
   }
 
@@ -67,7 +67,7 @@ export class GuestRoot {
 
   /** Whether the path itself (not what it points to) is a symlink, dangling or not. */
   async isSymlink(guestPath: string): Promise<boolean> {
-    return (await lstatOrUndefined(await this.resolveParent(guestPath)))?.isSymbolicLink() ?? false;
+    return (await lstatOrUndefined(await this.resolveNoFollow(guestPath)))?.isSymbolicLink() ?? false;
   }
 
   async isDirectory(guestPath: string): Promise<boolean> {
@@ -157,6 +157,7 @@ export class GuestRoot {
       if (!parentStats?.isDirectory()) {
         throw new GuestPathError(partial, `its directory ${this.toGuest(posix.dirname(hostPath))} does not exist in the guest`);
       }
+      // Private until it has its owner, then the mode asked for.
       await fs.mkdir(hostPath, { mode: 0o700 });
       await fs.chown(hostPath, options.uid ?? 0, options.gid ?? 0);
       await fs.chmod(hostPath, options.mode ?? 0o755);
@@ -165,7 +166,7 @@ export class GuestRoot {
 
   /** Removes a file or symlink (never what a symlink points to); missing is fine. */
   async remove(guestPath: string): Promise<void> {
-    const hostPath = await this.resolveParent(guestPath);
+    const hostPath = await this.resolveNoFollow(guestPath);
     const stats = await lstatOrUndefined(hostPath);
     if (!stats) return;
     if (stats.isDirectory()) throw new GuestPathError(guestPath, 'is a directory');
