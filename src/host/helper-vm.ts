@@ -6,6 +6,7 @@ import { AbortedError, describeFailure, type Effect, type EffectContext } from '
 import { SnfImageError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { HelperExit, HelperResult, HelperSignal } from './host-effects.ts';
+import { TRACE_PREFIX } from '../helper/helper-args.ts';
 import { MonitorChannelParser, MonitorProtocolError } from './helper-monitor.ts';
 
 /**
@@ -54,8 +55,10 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
       ctx.emit({ type: 'helper.started', pid });
 
       // stdio is all pipes past stdin, so these streams exist.
-      forEachLine(child.stdout!, (line) => log.info(`HELPER: ${line}`));
-      forEachLine(child.stderr!, (line) => log.info(`HELPER: ${line}`));
+      // The helper's own trace comes on the console too; it is for debugging, not for every log.
+      const consoleLine = (line: string) => (line.startsWith(TRACE_PREFIX) ? log.debug(`HELPER: ${line}`) : log.info(`HELPER: ${line}`));
+      forEachLine(child.stdout!, consoleLine);
+      forEachLine(child.stderr!, consoleLine);
       const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
 
       // The helper's own exit ends the run; anything it started goes with it.
