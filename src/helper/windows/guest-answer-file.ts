@@ -3,7 +3,7 @@ import { UnattendXml } from './unattend-xml.ts';
 import type { WindowsGuest } from './windows-guest.ts';
 
 /** Answer files Windows setup finds at the root of the system drive, in the order snf-image looked for them. */
-export const ROOT_ANSWER_FILES = ['unattend.xml', 'autounattend.xml'] as const;
+const ROOT_ANSWER_FILES = ['unattend.xml', 'autounattend.xml'] as const;
 
 /** The answer file at the root of the Windows volume (its path as stored), if any. */
 export async function findRootAnswerFile(guest: WindowsGuest): Promise<string | undefined> {

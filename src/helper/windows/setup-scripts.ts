@@ -25,12 +25,12 @@ export const CHANGE_PASSWORD_COMMAND = WINDOWS_PATHS.changePassword;
 export const EXTEND_FILESYSTEM_COMMAND = `diskpart.exe /s ${WINDOWS_PATHS.extendFilesystem}`;
 
 /** A diskpart script that does nothing: FilesystemResizeMounted replaces it when the volume is to grow. */
-export const EXTEND_NOTHING = windowsLines(['exit']);
+const EXTEND_NOTHING = windowsLines(['exit']);
 /** A password script that changes nothing: ChangePassword fills it in. */
-export const CHANGE_NOTHING = windowsLines(['@echo off']);
+const CHANGE_NOTHING = windowsLines(['@echo off']);
 
 /** Lines that overwrite a file before deleting it, so what it held does not stay in free clusters. */
-export function scrubAndDelete(windowsPath: string): string[] {
+function scrubAndDelete(windowsPath: string): string[] {
   const filler = 'X'.repeat(64);
   return [`if exist "${windowsPath}" (for /l %%i in (1,1,64) do @echo ${filler})>"${windowsPath}"`, `if exist "${windowsPath}" del /f /q "${windowsPath}"`];
 }

@@ -85,12 +85,6 @@ export class UnattendXml {
     element.textContent = value;
   }
 
-  /** Text of a component's setting, or undefined. */
-  setting(component: Element | undefined, name: string): string | undefined {
-    const element = component ? children(component, name)[0] : undefined;
-    return element?.textContent ?? undefined;
-  }
-
   /** The Path of every RunSynchronousCommand the specialize pass runs for the architecture. */
   runSynchronousPaths(architecture: Architecture): string[] {
     return this.#runSynchronousCommands(architecture).map((command) => children(command, 'Path')[0]?.textContent ?? '');
