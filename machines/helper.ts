@@ -429,6 +429,7 @@ export const helperMachine = setup({
 
     // Best effort from here on: a step that fails or hangs is passed over, so the VM always powers off.
     failing: {
+      tags: ['failure'],
       initial: 'choosing',
       states: {
         choosing: {
