@@ -28,7 +28,9 @@ export async function resizeNtfsOffline(ctx: TaskContext): Promise<void> {
   if (info.exitCode !== 0) {
     throw new SnfImageError(`The NTFS filesystem on partition ${partition} is dirty (Windows was not shut down cleanly, or it is hibernated): refusing to resize it; shut the image down cleanly and deploy again`);
   }
-  await ctx.processes.run('ntfsresize', ['--no-progress-bar', '--force', device], { signal: ctx.signal });
+  const resized = await ctx.processes.run('ntfsresize', ['--no-progress-bar', '--force', device], { signal: ctx.signal });
+  // The volume already fills its partition: ntfsresize changed nothing and left it clean.
+  if (/Nothing to do/.test(resized.stdout)) return;
   if (envFlag(ctx, 'PROPERTY_OFFLINE_NTFSRESIZE_NOCHECK')) {
     ctx.warn('OFFLINE_NTFSRESIZE_NOCHECK is set: clearing the dirty flag ntfsresize left, so Windows will not check the resized filesystem (chkdsk) at first boot; this is dangerous if the resize went wrong');
     await ctx.processes.run('ntfsfix', ['--clear-dirty', device], { signal: ctx.signal });
