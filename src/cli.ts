@@ -43,6 +43,10 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'show state charts and recorded runs: viz TRACE [TRACE2] [--out FILE.html]',
     run: async (args) => (await import('./cli/viz.ts')).runViz(args),
   },
+  demo: {
+    summary: 'deploy the sample Debian image into a disk file, customized, and show what happened',
+    run: async (args) => (await import('./demo/demo.ts')).runDemo(args),
+  },
   replay: {
     summary: 'replay a recorded create trace through the machine, with no I/O; report any divergence',
     run: async (args) => (await import('./cli/replay.ts')).runReplay(args),

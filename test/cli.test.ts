@@ -14,7 +14,7 @@ describe('snf-image command', () => {
   it('lists every subcommand in its help', () => {
     const { code, stdout } = snfImage(['--help']);
     assert.equal(code, 0);
-    for (const name of ['create', 'import', 'export', 'rename', 'verify', 'install-os', 'helper', 'viz', 'replay']) {
+    for (const name of ['create', 'import', 'export', 'rename', 'verify', 'install-os', 'helper', 'viz', 'replay', 'demo']) {
       assert.match(stdout, new RegExp(`^  ${name} `, 'm'), name);
     }
   });
