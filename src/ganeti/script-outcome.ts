@@ -18,6 +18,8 @@ export async function reportOutcome(log: Logger, work: () => Promise<void>): Pro
   }
 }
 
+/** An error from the system (ENOENT, EIO, EPIPE...), as opposed to one of node's own programming errors (ERR_*). */
 function isSystemError(error: unknown): boolean {
-  return typeof (error as NodeJS.ErrnoException | null)?.code === 'string';
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return typeof code === 'string' && typeof syscall === 'string';
 }
