@@ -1,0 +1,104 @@
+// The deployment benchmark: the Debian 12 fixture deployed by `create` through
+// the real helper VM, with the time of every phase (copy, config device, VM
+// start to the first task, each task, shutdown), and, when libguestfs is
+// installed, virt-customize making the same hostname and root-password change
+// on a copy of the same image in the same run.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
+import { readTraceFile, type TraceEvent } from '../src/effects/trace.ts';
+import { ensureHelperImage } from '../src/helper-image/build.ts';
+import { deploy } from '../src/host/create.ts';
+import { phaseTimes } from '../src/host/phase-times.ts';
+import { createLogger } from '../src/log.ts';
+import { WORK_DIR } from './bench-support.ts';
+
+const TARGET_RATIO = 0.3;
+
+export async function run(): Promise<void> {
+  const log = createLogger('warn');
+  const helperDir = await ensureHelperImage({ log });
+  const image = await debianGuestImage();
+  const dir = join(WORK_DIR, 'deploy');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'traces'), { recursive: true });
+  const disk = join(dir, 'disk0');
+  writeFileSync(disk, '');
+  truncateSync(disk, 4 * 1024 ** 3);
+  const config = join(dir, 'snf-image.conf');
+  writeFileSync(config, `IMAGE_DIR='${dirname(image)}'\nHELPER_DIR='${helperDir}'\nTRACE_DIR='${join(dir, 'traces')}'\nHELPER_SOFT_TIMEOUT=600\n`);
+
+  const { output, tracePath } = await deploy(
+    {
+      OS_API_VERSION: '20',
+      INSTANCE_NAME: 'bench.example.org',
+      HYPERVISOR: 'kvm',
+      DISK_COUNT: '1',
+      DISK_0_PATH: disk,
+      INSTANCE_HV_disk_type: 'paravirtual',
+      NIC_COUNT: '1',
+      NIC_0_MAC: 'aa:00:00:be:0c:01',
+      NIC_0_NETWORK_TAGS: 'dhcp',
+      OSP_IMG_ID: basename(image),
+      OSP_IMG_FORMAT: 'diskdump',
+      OSP_IMG_PASSWD: 'bench password',
+      OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:256' }),
+      SNF_IMAGE_CONFIG_FILE: config,
+    },
+    { log, stdout: process.stderr },
+  );
+  if (!output.ok || !tracePath) throw new Error(`the deployment failed: ${output.failure?.message}`);
+  const trace = readTraceFile(tracePath);
+  const helperSeconds = helperPhaseSeconds(trace);
+  console.log('snf-image create, Debian 12 fixture (1.5 GiB) onto a 4 GiB file disk, helper under TCG:');
+  for (const { phase, ms } of phaseTimes(trace)) console.log(`  ${phase.padEnd(38)} ${(ms / 1000).toFixed(2)} s`);
+  const { bootSeconds, shutdownSeconds } = helperEdges(trace);
+  console.log(`  ${'VM start to first task'.padEnd(38)} ${bootSeconds.toFixed(2)} s`);
+  console.log(`  ${'last task to VM exit'.padEnd(38)} ${shutdownSeconds.toFixed(2)} s`);
+  console.log(`  ${'whole helper phase'.padEnd(38)} ${helperSeconds.toFixed(2)} s`);
+
+  const peer = virtCustomizeSeconds(image, dir);
+  if (typeof peer === 'string') {
+    console.log(`virt-customize: ${peer}`);
+    return;
+  }
+  const ratio = helperSeconds / peer;
+  console.log(`virt-customize --hostname --root-password on the same image: ${peer.toFixed(2)} s`);
+  console.log(`helper phase / virt-customize = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`);
+}
+
+/** From the runHelper call to its result: boot, every task, shutdown. */
+function helperPhaseSeconds(trace: readonly TraceEvent[]): number {
+  const call = trace.find((e) => e.kind === 'effect.call' && e.effect === 'runHelper');
+  const result = trace.find((e) => e.kind === 'effect.result' && e.effect === 'runHelper');
+  return call && result ? (result.at - call.at) / 1000 : NaN;
+}
+
+function helperEdges(trace: readonly TraceEvent[]): { bootSeconds: number; shutdownSeconds: number } {
+  const call = trace.find((e) => e.kind === 'effect.call' && e.effect === 'runHelper')!;
+  const result = trace.find((e) => e.kind === 'effect.result' && e.effect === 'runHelper')!;
+  const tasks = trace.filter((e) => e.kind === 'effect.event' && e.event.type === 'helper.monitor' && (e.event.message as { subtype?: string }).subtype?.startsWith('task-'));
+  return { bootSeconds: (tasks[0]!.at - call.at) / 1000, shutdownSeconds: (result.at - tasks.at(-1)!.at) / 1000 };
+}
+
+/**
+ * virt-customize on a copy of the image, under TCG as our helper runs here.
+ * Returns why it did not run when libguestfs is missing or cannot start.
+ */
+function virtCustomizeSeconds(image: string, dir: string): number | string {
+  if (spawnSync('sh', ['-c', 'command -v virt-customize']).status !== 0) {
+    return 'not installed, skipped (apt-get install --no-install-recommends libguestfs-tools, then see the facts on supermin in docs/helper-image.md)';
+  }
+  const copy = join(dir, 'virt-customize.img');
+  copyFileSync(image, copy);
+  const started = performance.now();
+  const result = spawnSync('virt-customize', ['-a', copy, '--hostname', 'bench.example.org', '--root-password', 'password:bench'], {
+    env: { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' },
+    encoding: 'utf8',
+  });
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(copy, { force: true });
+  if (result.status !== 0) return `failed to run (${(result.stderr || '').trim().split('\n').at(-1)}), skipped`;
+  return seconds;
+}
