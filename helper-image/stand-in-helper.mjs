@@ -1,8 +1,9 @@
 // A stand-in for the helper program, for booting the helper image without the
 // real one. It proves what the real program relies on: Node starts in the
-// root, the config device mounts and holds rules.json, every instance disk it
-// names is there, the kernel has entropy for crypto (salts), and the monitor
-// and result ports take lines. Node 18.
+// root, which is read-only (the program too), the config device mounts and
+// holds rules.json, every instance disk it names is there, the kernel has
+// entropy for crypto (salts), and the monitor and result ports take lines.
+// Node 18.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,15 @@ const monitor = cmdline.snf_image_monitor ?? '/dev/ttyS2';
 
 try {
   writeFileSync(monitor, 'TASK_START:StandIn\n');
+  for (const path of ['/etc/snf-image-probe', '/usr/lib/snf-image/probe']) {
+    let written = true;
+    try {
+      writeFileSync(path, '');
+    } catch {
+      written = false;
+    }
+    if (written) throw new Error(`${path} is writable: the helper root must be read-only`);
+  }
   const rulesDir = mkdtempSync('/tmp/rules.');
   execFileSync('mount', ['-o', 'ro', cmdline.rules_dev, rulesDir]);
   const rules = JSON.parse(readFileSync(`${rulesDir}/rules.json`, 'utf8'));
