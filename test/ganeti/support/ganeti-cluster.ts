@@ -5,12 +5,13 @@ import type { CommandResult, GanetiNamespace } from './ganeti-namespace.ts';
  * ganeti-os-calls.md describes: the fake hypervisor, the file disk
  * templates, routed NICs and an instance policy that allows small disks.
  */
+/** TEST-NET-2 addresses: documentation-only, and apart from the host's own test networks. */
 export const ADDRESSES = {
   nodeName: 'node1.ganeti.example',
-  nodeIp: '192.0.2.1',
+  nodeIp: '198.51.100.1',
   clusterName: 'cluster.ganeti.example',
   // Unused and silent, as Ganeti wants its master IP before it takes it.
-  clusterIp: '192.0.2.100',
+  clusterIp: '198.51.100.100',
 } as const;
 
 const FILE_STORAGE = '/srv/ganeti/file-storage';
