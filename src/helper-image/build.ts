@@ -1,13 +1,13 @@
 import { copyFile, link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import { realProcesses } from '../effects/real/processes.ts';
 import { SnfImageError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildOnce, DEFAULT_CACHE_DIR } from './cache.ts';
-import { helperProgram } from './helper-program.ts';
+import { helperProgram, type HelperProgram } from './helper-program.ts';
 import { buildInitrd } from './initramfs.ts';
-import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage } from './kernel.ts';
+import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPackage } from './kernel.ts';
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
 
@@ -54,6 +54,62 @@ async function place(from: string, to: string): Promise<void> {
   });
 }
 
+/** Written into each layer: how long it took to build, for the manifest. */
+const BUILD_SECONDS = 'build-seconds';
+
+/** Builds a cache layer once, timing it. */
+async function ensureLayer(dir: string, tools: { log: Logger; processes: Processes }, build: (scratch: string) => Promise<void>): Promise<void> {
+  await buildOnce(dir, tools, async (scratch) => {
+    requireRoot();
+    const [, took] = await seconds(() => build(scratch));
+    await writeFile(join(scratch, BUILD_SECONDS), `${took}\n`);
+    tools.log.info({ layer: dir, seconds: took }, 'built a layer of the helper image');
+  });
+}
+
+/** How long a layer took to build; null for a layer built before this was recorded. */
+async function buildSecondsOf(layer: string): Promise<number | null> {
+  const text = await readFile(join(layer, BUILD_SECONDS), 'utf8').catch(() => null);
+  return text === null ? null : Number(text);
+}
+
+interface HelperDirParts {
+  readonly key: string;
+  readonly rootLayer: string;
+  readonly kernelLayer: string;
+  readonly kernel: KernelPackage;
+  readonly program: HelperProgram;
+}
+
+/** Fills a HELPER_DIR: links to the layers' root and kernel, a new initrd, and the manifest. */
+async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: Processes): Promise<void> {
+  const { rootLayer, kernelLayer, program } = parts;
+  const [, initrdSeconds] = await seconds(async () => {
+    await place(join(rootLayer, rootLayerFiles.image), join(dir, helperDirFiles.image));
+    await place(join(kernelLayer, kernelLayerFiles.vmlinux), join(dir, helperDirFiles.kernel));
+    await copyFile(join(rootLayer, rootLayerFiles.packages), join(dir, helperDirFiles.packages));
+    const modulesTree = join(kernelLayer, kernelLayerFiles.modules);
+    await buildInitrd(join(dir, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes }, processes);
+  });
+  const sizes: Record<string, number> = {};
+  for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(dir, file))).size;
+  const manifest = {
+    recipe: parts.key,
+    layers: { root: basename(rootLayer), kernel: basename(kernelLayer) },
+    kernel: {
+      package: parts.kernel.name,
+      version: parts.kernel.version,
+      release: (await readFile(join(kernelLayer, kernelLayerFiles.release), 'utf8')).trim(),
+    },
+    helperProgram: program.source,
+    sizes,
+    buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), initrd: initrdSeconds },
+    builtAt: new Date().toISOString(),
+  };
+  await writeFile(join(dir, helperDirFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(dir, helperDirFiles.version), `${parts.key}\n`);
+}
+
 /**
  * Returns a HELPER_DIR (kernel, initrd, image) for the current recipe, building
  * what is missing. Two layers are cached apart: the root image is keyed by the
@@ -70,51 +126,23 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
 
   const [helperDir, took] = await seconds(async () => {
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
-    const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
     const kernel = await resolveKernelPackage(processes);
+    const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
     const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version] });
-    const helperKey = await cacheKey({
-      files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts')],
-      values: [rootKey, kernelKey, program.bytes],
-    });
+    const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts')], values: [rootKey, kernelKey, program.bytes] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
-    const helperDir = join(cacheDir, helperKey);
+    const helperDir = join(cacheDir, key);
 
-    await buildOnce(rootLayer, tools, async (scratch) => {
+    await ensureLayer(rootLayer, tools, async (scratch) => buildRootLayer(scratch, await readList(recipeFiles.packages), tools));
+    await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools));
+    await buildOnce(helperDir, tools, async (scratch) => {
       requireRoot();
-      const [, took] = await seconds(async () => buildRootLayer(scratch, await readList(recipeFiles.packages), tools));
-      log.info({ layer: rootLayer, seconds: took }, 'built the root layer');
+      await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, kernel, program }, processes);
     });
-    await buildOnce(kernelLayer, tools, async (scratch) => {
-      requireRoot();
-      const [, took] = await seconds(async () => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools));
-      log.info({ layer: kernelLayer, seconds: took }, 'built the kernel layer');
-    });
-    const built = await buildOnce(helperDir, tools, async (scratch) => {
-      requireRoot();
-      await place(join(rootLayer, rootLayerFiles.image), join(scratch, helperDirFiles.image));
-      await place(join(kernelLayer, kernelLayerFiles.vmlinux), join(scratch, helperDirFiles.kernel));
-      await copyFile(join(rootLayer, rootLayerFiles.packages), join(scratch, helperDirFiles.packages));
-      const modulesTree = join(kernelLayer, kernelLayerFiles.modules);
-      await buildInitrd(join(scratch, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes }, processes);
-      const sizes: Record<string, number> = {};
-      for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(scratch, file))).size;
-      const manifest = {
-        recipe: helperKey,
-        layers: { root: rootKey, kernel: kernelKey },
-        kernel: { package: kernel.name, version: kernel.version, release: (await readFile(join(kernelLayer, kernelLayerFiles.release), 'utf8')).trim() },
-        helperProgram: program.source,
-        sizes,
-        builtAt: new Date().toISOString(),
-      };
-      await writeFile(join(scratch, helperDirFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-      await writeFile(join(scratch, helperDirFiles.version), `${helperKey}\n`);
-    });
-    if (built) log.info({ helperDir, helperProgram: program.source }, 'built the helper image');
     return helperDir;
   });
-  const { sizes } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number> };
-  log.info({ helperDir, seconds: took, sizes }, 'helper image ready');
+  const { sizes, helperProgram: source } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number>; helperProgram: string };
+  log.info({ helperDir, seconds: took, sizes, helperProgram: source }, 'helper image ready');
   return helperDir;
 }
