@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { recipeFiles } from '../../src/helper-image/recipe.ts';
 import { createLogger } from '../../src/log.ts';
-import { bootHelper, type ConfigBus } from './helper-vm.ts';
+import { bootHelper, type ConfigBus, type DiskBus } from './helper-vm.ts';
 
 /** Generous, because the test machines are shared: the boot time is printed, and a boot that hangs is killed. */
 const BOOT_TIMEOUT_MS = Number(process.env.SNF_IMAGE_BOOT_TIMEOUT_MS ?? 120_000);
@@ -24,11 +24,16 @@ describe('the helper VM image', { timeout: 30 * 60_000 }, () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  for (const configBus of ['virtio', 'floppy'] as const satisfies readonly ConfigBus[]) {
-    test(`boots, runs the helper program with the config device on ${configBus}, writes SUCCESS and powers off by itself`, async (t) => {
-      const workDir = join(scratch, configBus);
-      const outcome = await bootHelper({ helperDir, workDir, configBus, timeoutMs: BOOT_TIMEOUT_MS });
-      t.diagnostic(`launch to power-off: ${outcome.seconds} s (config device on ${configBus})`);
+  const layouts: readonly { configBus: ConfigBus; diskBus: DiskBus }[] = [
+    { configBus: 'virtio', diskBus: 'virtio-blk' },
+    { configBus: 'floppy', diskBus: 'virtio-blk' },
+    { configBus: 'virtio', diskBus: 'scsi' },
+  ];
+  for (const { configBus, diskBus } of layouts) {
+    test(`boots with the config device on ${configBus} and the instance disk on ${diskBus}, runs the helper program, writes SUCCESS and powers off by itself`, async (t) => {
+      const workDir = join(scratch, `${configBus}-${diskBus}`);
+      const outcome = await bootHelper({ helperDir, workDir, configBus, diskBus, timeoutMs: BOOT_TIMEOUT_MS });
+      t.diagnostic(`launch to power-off: ${outcome.seconds} s (config device on ${configBus}, instance disk on ${diskBus})`);
       assert.equal(outcome.timedOut, false, `qemu did not power off within ${BOOT_TIMEOUT_MS} ms:\n${outcome.console}`);
       assert.equal(outcome.result, 'SUCCESS\n', outcome.console);
       assert.equal(outcome.monitor, 'TASK_START:StandIn\nTASK_END:StandIn\n');
@@ -40,7 +45,7 @@ describe('the helper VM image', { timeout: 30 * 60_000 }, () => {
     const failing = join(scratch, 'failing-helper.mjs');
     await writeFile(failing, 'process.exit(3);\n');
     const failingDir = await ensureHelperImage({ log, helperProgram: failing });
-    const outcome = await bootHelper({ helperDir: failingDir, workDir: join(scratch, 'failing'), configBus: 'virtio', timeoutMs: BOOT_TIMEOUT_MS });
+    const outcome = await bootHelper({ helperDir: failingDir, workDir: join(scratch, 'failing'), configBus: 'virtio', diskBus: 'virtio-blk', timeoutMs: BOOT_TIMEOUT_MS });
     t.diagnostic(`launch to power-off: ${outcome.seconds} s`);
     assert.equal(outcome.timedOut, false, outcome.console);
     assert.equal(outcome.result, 'ERROR: helper VM: the helper program exited with status 3\n');

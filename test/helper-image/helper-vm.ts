@@ -5,11 +5,15 @@ import { execa } from 'execa';
 /** How the config device reaches the helper: snf-image's floppy, or a faster virtio disk. */
 export type ConfigBus = 'floppy' | 'virtio';
 
+/** How the instance disk is attached: a virtio disk (vdb), or a SCSI disk on virtio-scsi (sda). */
+export type DiskBus = 'virtio-blk' | 'scsi';
+
 export interface HelperBoot {
   readonly helperDir: string;
   /** A scratch directory the boot writes its disks and serial logs into. */
   readonly workDir: string;
   readonly configBus: ConfigBus;
+  readonly diskBus: DiskBus;
   /** qemu is killed after this long. */
   readonly timeoutMs: number;
 }
@@ -26,18 +30,19 @@ export interface HelperBootOutcome {
 /**
  * Boots the helper VM the way the host does, with one 64 MiB instance disk and
  * a config device holding rules.json, and returns what its serial ports
- * carried. The disk order is the host's: helper root vda, instance disk vdb,
- * then the config disk.
+ * carried. The disk order is the host's: helper root vda, the instance disk
+ * (vdb, or sda on SCSI), then the config disk.
  */
 export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
   const file = (name: string) => join(boot.workDir, name);
   await mkdir(file('config'), { recursive: true });
-  const rules = { version: 1, env: {}, devices: ['/dev/vdb'], forcedProperties: {} };
+  const scsi = boot.diskBus === 'scsi';
+  const rules = { version: 1, env: {}, devices: [scsi ? '/dev/sda' : '/dev/vdb'], forcedProperties: {} };
   await writeFile(file('config/rules.json'), JSON.stringify(rules));
   await execa('mke2fs', ['-q', '-F', '-t', 'ext2', '-d', file('config'), file('config.img'), '1440k']);
   await execa('truncate', ['-s', '64M', file('disk.img')]);
 
-  const rulesDev = boot.configBus === 'floppy' ? '/dev/fd0' : '/dev/vdc';
+  const rulesDev = boot.configBus === 'floppy' ? '/dev/fd0' : scsi ? '/dev/vdb' : '/dev/vdc';
   const configDrive =
     boot.configBus === 'floppy'
       ? ['-drive', `file=${file('config.img')},format=raw,if=floppy`]
@@ -52,7 +57,8 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     // What the host writes (src/host/qemu-command.ts); the result and monitor ports are the defaults.
     `console=ttyS0 root=/dev/vda ro quiet hypervisor=kvm snf_image_activate_helper rules_dev=${rulesDev}`,
     ...['-drive', `file=${join(boot.helperDir, 'image')},format=raw,if=none,id=helper,readonly=on`, '-device', 'virtio-blk-pci,drive=helper'],
-    ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', 'virtio-blk-pci,drive=disk0'],
+    ...(scsi ? ['-device', 'virtio-scsi-pci,id=scsi'] : []),
+    ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', scsi ? 'scsi-hd,drive=disk0,bus=scsi.0' : 'virtio-blk-pci,drive=disk0'],
     ...configDrive,
     ...['-serial', `file:${file('console.log')}`, '-serial', `file:${file('result.log')}`, '-serial', `file:${file('monitor.log')}`],
   ];
