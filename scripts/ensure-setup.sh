@@ -23,6 +23,14 @@ if [ -n "$missing" ]; then
     missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
     echo "setup: installing Debian packages: $missing" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # Packages such as ganeti and openssh-server start daemons when installed;
+    # the tests start what they need in their own namespaces, so nothing may
+    # start on the host. policy-rc.d is Debian's switch for that.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+      chmod 755 /usr/sbin/policy-rc.d
+      trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
     apt-get update -qq >&2
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >&2

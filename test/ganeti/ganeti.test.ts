@@ -6,7 +6,7 @@ import { GanetiNamespace } from './support/ganeti-namespace.ts';
 import { ensureGanetiInstalled } from './support/ganeti-packages.ts';
 import { findDeployableImage } from './support/deployable-image.ts';
 import { captureHostState, type HostState } from './support/host-state.ts';
-import { installSnfImage, subcommandExists } from './support/install-snf-image.ts';
+import { installSnfImage } from './support/install-snf-image.ts';
 
 /**
  * snf-image as a real Ganeti 3.0.2 node runs it: the OS definition written by
@@ -103,11 +103,7 @@ describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }
     await removeInstance(ns, 'source.example');
   });
 
-  it('reports a create that fails with its reason among the last lines Ganeti shows, leaving nothing running or mounted', async (t) => {
-    if (!(await subcommandExists(ns, 'create'))) {
-      t.skip('snf-image has no create subcommand yet');
-      return;
-    }
+  it('reports a create that fails with its reason among the last lines Ganeti shows, leaving nothing running or mounted', async () => {
     const mountsBefore = await ns.must(['findmnt', '--list', '--noheadings', '-o', 'TARGET']);
     const result = await addInstance(ns, {
       name: 'broken.example',
@@ -129,16 +125,8 @@ describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }
     await removeInstance(ns, 'broken.example');
   });
 
-  it('deploys a Debian image with gnt-instance add and a private password', async (t) => {
-    if (!(await subcommandExists(ns, 'create'))) {
-      t.skip('snf-image has no create subcommand yet');
-      return;
-    }
+  it('deploys a Debian image with gnt-instance add and a private password', async () => {
     const image = await findDeployableImage();
-    if (image.skip !== undefined) {
-      t.skip(image.skip);
-      return;
-    }
     await ns.sh(`cat >> /etc/snf-image/snf-image.conf <<'EOF'
 IMAGE_DIR=${image.imageDir}
 HELPER_DIR=${image.helperDir}

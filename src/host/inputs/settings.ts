@@ -92,6 +92,8 @@ export const SETTINGS = {
   CLOUD_INIT_DEBUG: setting('no', yesNo),
   VARIANTS_DIR: setting('/etc/ganeti/snf-image/variants', text),
   VARIANTS_LIST: setting('/etc/ganeti/snf-image/variants.list', text),
+  /** import grows disk 0's partition and filesystem when the disk is larger than the export (src/ganeti/import-resize.ts). */
+  IMPORT_RESIZE: setting('no', yesNo),
   /** The local back-end's image directory. */
   IMAGE_DIR: setting('/var/lib/snf-image', text),
   TRACE_DIR: setting('/var/log/snf-image/traces', text),
@@ -114,7 +116,7 @@ export type SettingName = keyof typeof SETTINGS;
 /** The configuration in force, typed: durations in seconds, programs as argv arrays, yes/no as booleans. */
 export type EffectiveConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 
-const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG'];
+const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG', 'IMPORT_RESIZE'];
 
 /** snf-image names that make sense in its shell world only; accepted silently and not used. */
 const UNUSED_SNF_IMAGE_SETTINGS = new Set([

@@ -51,6 +51,7 @@ describe('settings', () => {
       VARIANTS_DIR: '/etc/ganeti/snf-image/variants',
       VARIANTS_LIST: '/etc/ganeti/snf-image/variants.list',
       IMAGE_DIR: '/var/lib/snf-image',
+      IMPORT_RESIZE: false,
       TRACE_DIR: '/var/log/snf-image/traces',
       CONFIG_URL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
