@@ -1,4 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { after } from 'node:test';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { realClock } from '../../../../src/effects/clock.ts';
@@ -12,9 +13,16 @@ import type { WindowsDisk } from './windows-image.ts';
 
 export type Values = Record<string, string | Secret>;
 
-/** Answer files as the host puts them on the config device: a directory with unattend.xml and sysprep.inf. */
+const configDirs: string[] = [];
+after(() => Promise.all(configDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))));
+
+/**
+ * Answer files as the host puts them on the config device: a directory with
+ * unattend.xml and sysprep.inf, removed when the test file is done.
+ */
 export async function configDevice(files: { unattend?: string; sysprepInf?: string }): Promise<Values> {
   const dir = await mkdtemp(join(tmpdir(), 'snf-image-config-test-'));
+  configDirs.push(dir);
   if (files.unattend !== undefined) await writeFile(join(dir, 'unattend.xml'), files.unattend);
   if (files.sysprepInf !== undefined) await writeFile(join(dir, 'sysprep.inf'), files.sysprepInf);
   return { UNATTEND: join(dir, 'unattend.xml'), SYSPREPINF: join(dir, 'sysprep.inf') };
