@@ -32,9 +32,12 @@ export interface RealHostPorts {
   readonly backendsConfigDir?: string;
 }
 
-/** Microvm has the fastest boot, but an instance's own machine type is what its operator chose to trust. */
+/**
+ * The helper's machine type: HELPER_MACHINE_TYPE or the instance's own, mapped
+ * to one the helper knows; q35 otherwise, which boots faster than pc under TCG.
+ */
 export function helperMachine(request: DeploymentRequest): MachineType {
-  const wanted = request.machineType ?? 'pc';
+  const wanted = request.machineType ?? 'q35';
   if ((MACHINE_TYPES as readonly string[]).includes(wanted)) return wanted as MachineType;
   return wanted.includes('q35') ? 'q35' : 'pc';
 }
