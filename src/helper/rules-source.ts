@@ -55,6 +55,8 @@ export async function readRules(given: RulesSource, deps: RulesDeps): Promise<Ru
   for (const [key, value] of Object.entries(rules.env)) env[key] = SECRET_RULE_VALUES.includes(key) ? new Secret(value) : value;
   env.UNATTEND = join(directory, CONFIG_DEVICE_FILES.unattend);
   env.SYSPREPINF = join(directory, CONFIG_DEVICE_FILES.sysprepInf);
+  const hostKeys = join(directory, CONFIG_DEVICE_FILES.hostKeys);
+  if ((await stat(hostKeys).catch(() => undefined))?.isDirectory()) env.HOST_KEYS = hostKeys;
   return { env, devices: deps.disks?.length ? deps.disks : rules.devices, forcedProperties: rules.forcedProperties };
 }
 

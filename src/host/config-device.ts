@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
@@ -6,6 +6,7 @@ import { CommandFailed, type Processes } from '../effects/processes.ts';
 import { isSecret, type Secret } from '../effects/secret.ts';
 import { SnfImageError } from '../errors.ts';
 import { CONFIG_DEVICE_FILES, rulesSchema, type Rules } from '../rules/rules.ts';
+import { hostKeyFileName, type HostKeyPair, type PreparedHostKeys, type PreparedHostKeyType } from './host-keys.ts';
 import { defaultSysprepInf, defaultUnattendXml } from './windows-answer-files.ts';
 import { resolveWindowsTimezone } from './windows-timezones.ts';
 
@@ -23,6 +24,8 @@ export interface ConfigDeviceInput {
   readonly windowsTimezone: string;
   /** The contents of os_answer_file, fetched by the caller; it replaces both default answer files. */
   readonly answerFile?: string | Secret;
+  /** SSH host keys for the guest, made on the host (host-keys.ts). */
+  readonly hostKeys?: PreparedHostKeys;
 }
 
 export interface ConfigDeviceOutput {
@@ -69,6 +72,7 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
         // One answer file serves both Windows generations, as with snf-image.
         await symlink(CONFIG_DEVICE_FILES.unattend, join(staging, CONFIG_DEVICE_FILES.sysprepInf));
       }
+      if (input.hostKeys) await stageHostKeys(join(staging, CONFIG_DEVICE_FILES.hostKeys), input.hostKeys);
       await writeFile(input.path, '', { mode: 0o600 });
       // A file the caller made beforehand (mktemp) keeps its own mode on writeFile.
       await chmod(input.path, 0o600);
@@ -79,6 +83,14 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
       await rm(staging, { recursive: true, force: true });
     }
   };
+}
+
+async function stageHostKeys(dir: string, keys: PreparedHostKeys): Promise<void> {
+  await mkdir(dir, { mode: 0o700 });
+  for (const [type, pair] of Object.entries(keys) as [PreparedHostKeyType, HostKeyPair][]) {
+    await writeFile(join(dir, hostKeyFileName(type)), pair.privateKey.reveal(), { mode: 0o600, flag: 'wx' });
+    await writeFile(join(dir, `${hostKeyFileName(type)}.pub`), pair.publicKey, { mode: 0o644, flag: 'wx' });
+  }
 }
 
 function checkedRules(rules: RulesWithSecrets): Rules {

@@ -10,6 +10,7 @@ import { createConfigDeviceWriter } from './config-device.ts';
 import { helperDeviceNames, MACHINE_TYPES, type MachineType } from './helper-devices.ts';
 import { helperRules } from './helper-rules.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm.ts';
+import { prepareHostKeys } from './host-keys.ts';
 import type { DeploymentPlan, HostEffects, Resource } from './host-effects.ts';
 import { createImageTransferEffects } from './image-transfer.ts';
 import { formatProperties } from './image-format/image-format.ts';
@@ -111,11 +112,13 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
         const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
         const configDevice = join(workDir, 'config.img');
+        const hostKeys = await prepareHostKeys(ports.processes, `root@${request.instanceName}`, ctx.signal);
         await writeConfigDevice(
           {
             path: configDevice,
             rules: helperRules(request, { devices, forcedProperties }),
             windowsTimezone: request.config.WINDOWS_TIMEZONE,
+            hostKeys,
             ...(answerFile !== undefined ? { answerFile } : {}),
           },
           ctx,

@@ -26,5 +26,12 @@ export type Rules = z.infer<typeof rulesSchema>;
 /** Values of `env` that are secrets: they are wrapped on reading and never logged or traced. */
 export const SECRET_RULE_VALUES: readonly string[] = ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS', 'CLOUD_USERDATA', 'PERSONALITY', 'OS_PRODUCT_KEY'];
 
-/** File names on the config device. */
-export const CONFIG_DEVICE_FILES = { rules: 'rules.json', unattend: 'unattend.xml', sysprepInf: 'sysprep.inf' } as const;
+/**
+ * File names on the config device. `host-keys/` holds SSH host keys the host
+ * made (ssh_host_<type>_key and .pub): key generation is native on the host,
+ * and tens of times slower inside a helper VM without KVM.
+ */
+export const CONFIG_DEVICE_FILES = { rules: 'rules.json', unattend: 'unattend.xml', sysprepInf: 'sysprep.inf', hostKeys: 'host-keys' } as const;
+
+/** The key types the host prepares, named as ssh-keygen -t takes them. */
+export const PREPARED_HOST_KEY_TYPES = ['rsa', 'ecdsa', 'ed25519'] as const;

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { Secret } from '../../src/effects/secret.ts';
 import { CONFIG_DEVICE_BYTES, ConfigDeviceTooSmall, createConfigDeviceWriter, InvalidRules, type ConfigDeviceInput } from '../../src/host/config-device.ts';
+import { prepareHostKeys } from '../../src/host/host-keys.ts';
 import { UnknownWindowsTimezone } from '../../src/host/windows-timezones.ts';
 
 const writeConfigDevice = createConfigDeviceWriter({ processes: realProcesses });
@@ -58,6 +59,19 @@ describe('config device', () => {
     const { path } = await writeConfigDevice(input('utc.img', { windowsTimezone: 'UTC' }), ctx);
     assert.match(debugfs(path, 'cat /unattend.xml'), /<TimeZone>UTC<\/TimeZone>/);
     assert.doesNotMatch(debugfs(path, 'cat /sysprep.inf'), /TimeZone=/);
+  });
+
+  it('carries the SSH host keys the host prepared, the private ones readable by root only', async () => {
+    const hostKeys = await prepareHostKeys(realProcesses, 'root@vm1.example.org', ctx.signal);
+    assert.deepEqual(Object.keys(hostKeys).sort(), ['ecdsa', 'ed25519', 'rsa']);
+    const { path } = await writeConfigDevice(input('keys.img', { hostKeys }), ctx);
+    for (const type of ['rsa', 'ecdsa', 'ed25519'] as const) {
+      assert.equal(debugfs(path, `cat /host-keys/ssh_host_${type}_key`), hostKeys[type]!.privateKey.reveal());
+      assert.match(debugfs(path, `stat /host-keys/ssh_host_${type}_key`), /Mode:\s+0600/);
+      assert.equal(debugfs(path, `cat /host-keys/ssh_host_${type}_key.pub`), hostKeys[type]!.publicKey);
+      assert.match(hostKeys[type]!.publicKey, / root@vm1\.example\.org\n$/);
+    }
+    assert.equal(JSON.stringify(hostKeys.rsa), JSON.stringify({ privateKey: '***', publicKey: hostKeys.rsa!.publicKey }), 'private keys print as ***');
   });
 
   it('uses os_answer_file for unattend.xml and links sysprep.inf to it', async () => {

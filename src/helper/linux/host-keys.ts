@@ -61,6 +61,21 @@ export async function generateHostKey(processes: Processes, guest: GuestRoot, pa
   }
 }
 
+/**
+ * Puts a key pair the host prepared (on the config device, `dir`) into the
+ * guest, as generateHostKey would have made it. False when the host made
+ * none of that type.
+ */
+export async function installPreparedHostKey(guest: GuestRoot, path: string, dir: string, type: HostKeyType): Promise<boolean> {
+  const key = join(dir, `ssh_host_${type}_key`);
+  const privateKey = await fs.readFile(key).catch(() => undefined);
+  const publicKey = await fs.readFile(`${key}.pub`).catch(() => undefined);
+  if (!privateKey || !publicKey) return false;
+  await guest.writeFile(path, privateKey, { mode: 0o600, uid: 0, gid: 0 });
+  await guest.writeFile(`${path}.pub`, publicKey, { mode: 0o644, uid: 0, gid: 0 });
+  return true;
+}
+
 /** Whether dpkg in the guest has openssh-server installed (its status database, read as text). */
 export async function debianHasOpensshServer(guest: GuestRoot): Promise<boolean> {
   const status = (await guest.readText('/var/lib/dpkg/status')) ?? '';

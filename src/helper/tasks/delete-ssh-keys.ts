@@ -7,7 +7,9 @@ import {
   debianHasOpensshServer,
   generateHostKey,
   hostKeyType,
+  installPreparedHostKey,
   keysToRegenerate,
+  type HostKeyType,
 } from '../linux/host-keys.ts';
 import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
 import { hasSshdConfig } from '../linux/sshd-config.ts';
@@ -62,13 +64,24 @@ async function readPublicKeys(guest: GuestRoot, paths: readonly string[]): Promi
   return keys;
 }
 
-/** Debian's sshd will not start without its keys and nothing recreates them at boot; snf-image ran dpkg-reconfigure in the guest for this. */
+/**
+ * Debian's sshd will not start without its keys and nothing recreates them at
+ * boot; snf-image ran dpkg-reconfigure in the guest for this. Keys the host
+ * prepared (HOST_KEYS, one of each type) are used first; the others are made
+ * here with ssh-keygen.
+ */
 async function regenerate(ctx: TaskContext, guest: GuestRoot, paths: readonly string[], publicKeys: Map<string, string | undefined>): Promise<void> {
   const comment = `root@${envText(ctx.env, 'HOSTNAME') || 'localhost'}`;
+  const prepared = envText(ctx.env, 'HOST_KEYS');
+  const used = new Set<HostKeyType>();
   for (const path of paths) {
     const type = hostKeyType(path, publicKeys.get(path));
     if (!type) {
       ctx.warn(`Cannot tell the type of host key ${path}: it is not created again`);
+      continue;
+    }
+    if (prepared && !used.has(type) && (await installPreparedHostKey(guest, path, prepared, type))) {
+      used.add(type);
       continue;
     }
     await generateHostKey(ctx.processes, guest, path, type, comment);

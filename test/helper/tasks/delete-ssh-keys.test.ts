@@ -42,6 +42,25 @@ describe('DeleteSSHKeys on a Debian 12 guest', () => {
     assert.equal(derived.split(' ')[1], (await fs.readFile(join(root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8')).split(' ')[1]);
   });
 
+  it('puts in the keys the host prepared, one of each type, and makes the rest itself', async () => {
+    const prepared = await scratchDir('prepared-host-keys');
+    scratches.push(prepared);
+    for (const type of ['ed25519', 'ecdsa']) {
+      execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'root@web1', '-f', join(prepared, `ssh_host_${type}_key`)]);
+    }
+    await runTaskOn(deleteSshKeys, root, { HOSTNAME: 'web1', HOST_KEYS: prepared }, normalizeKeys);
+    for (const type of ['ed25519', 'ecdsa']) {
+      assert.equal(
+        await fs.readFile(join(root, `etc/ssh/ssh_host_${type}_key`), 'utf8'),
+        await fs.readFile(join(prepared, `ssh_host_${type}_key`), 'utf8'),
+        `the prepared ${type} key is the guest's`,
+      );
+      assert.equal((await fs.stat(join(root, `etc/ssh/ssh_host_${type}_key`))).mode & 0o777, 0o600);
+    }
+    // No RSA key was prepared: the helper made one.
+    assert.match(fingerprint(join(root, 'etc/ssh/ssh_host_rsa_key.pub')), /root@web1 \(RSA\)$/);
+  });
+
   it('removes the keys sshd_config names elsewhere and makes them again, of the same type', async () => {
     await fs.mkdir(join(root, 'etc/ssh/keys'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-C', 'old', '-f', join(root, 'etc/ssh/keys/host-a')]);
