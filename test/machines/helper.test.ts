@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { getShortestPaths } from 'xstate/graph';
 import { helperMachine } from '../../machines/helper.ts';
 import { injectFault, type Fault } from '../../src/effects/faulty.ts';
 import { HELPER_EFFECTS, type HelperEffects } from '../../src/helper/effects.ts';
 import { replayHelperTrace, transitionStates } from '../helper/support/replay-helper.ts';
 import { CONFIG_MOUNT, GUEST_MOUNTS, startHelperRun, statePath, TASK_TABLE, workingWorld } from '../helper/support/helper-world.ts';
+import { graphTransitions } from '../support/graph-transitions.ts';
 
 /** Every transition the runs of this file took, as "from -> to". */
 const observed = new Set<string>();
@@ -338,15 +339,7 @@ describe('helper machine', () => {
   };
 
   it('every transition xstate/graph finds in the machine was taken by a test above', () => {
-    const adjacency = getAdjacencyMap(helperMachine as never, graphTraversal() as never) as unknown as Record<string, { state: { value: unknown }; transitions: Record<string, { state: { value: unknown } }> }>;
-    const edges = new Set<string>();
-    for (const { state, transitions } of Object.values(adjacency)) {
-      for (const { state: next } of Object.values(transitions)) {
-        const from = statePath(state.value);
-        const to = statePath(next.value);
-        if (from !== to) edges.add(`${from} -> ${to}`);
-      }
-    }
+    const edges = graphTransitions(helperMachine, graphTraversal(), statePath);
     assert.ok(edges.size >= 30, `the graph has ${edges.size} transitions`);
     const untested = [...edges].filter((e) => !observed.has(e)).sort();
     assert.deepEqual(untested, [], 'transitions no test took');

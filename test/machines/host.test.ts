@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getAdjacencyMap } from 'xstate/graph';
 import { hostMachine, RELEASE_RETRIES } from '../../machines/host.ts';
 import { injectFault } from '../../src/effects/faulty.ts';
 import type { HostEffects, Resource } from '../../src/host/host-effects.ts';
 import { finalState, plan, startHost, statePath, visitedStates, workingWorld, type HostRun } from '../support/host-run.ts';
+import { graphTransitions } from '../support/graph-transitions.ts';
 
 const loop: Resource = { kind: 'loop', id: '/dev/loop7' };
 const tempdir: Resource = { kind: 'tempdir', id: '/tmp/w' };
@@ -285,15 +285,7 @@ describe('host machine', () => {
         { type: 'deployment.abort', reason: 'test' },
       ];
     };
-    const adjacency = getAdjacencyMap(hostMachine as never, { events: events as never }) as unknown as Record<string, { state: { value: unknown }; transitions: Record<string, { state: { value: unknown } }> }>;
-    const edges = new Set<string>();
-    for (const { state, transitions } of Object.values(adjacency)) {
-      for (const { state: next } of Object.values(transitions)) {
-        const from = statePath(state.value);
-        const to = statePath(next.value);
-        if (from !== to) edges.add(`${from} -> ${to}`);
-      }
-    }
+    const edges = graphTransitions(hostMachine, { events }, statePath);
     assert.ok(edges.size >= 20, `the graph has ${edges.size} transitions`);
     const untested = [...edges].filter((e) => !observed.has(e)).sort();
     assert.deepEqual(untested, [], 'transitions no test took');
