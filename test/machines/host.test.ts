@@ -138,6 +138,16 @@ describe('host machine', () => {
     assert.equal(finalState(run), 'failed');
   });
 
+  it('moves on to SIGKILL when sending SIGTERM hangs', async () => {
+    const world = workingWorld();
+    const effects = injectFault({ ...world.effects, runHelper: world.stuckHelper }, { effect: 'signalHelper', call: 1, fault: 'hang' });
+    const { run, output } = await deploy(effects);
+    assert.deepEqual(world.signals, ['SIGKILL'], 'the hung SIGTERM never counted; SIGKILL followed');
+    assert.equal(run.clock.now(), plan.helperTimeouts.softMs + plan.helperTimeouts.hardMs);
+    assert.equal(output.failure?.kind, 'HelperTimeout');
+    assert.deepEqual(world.released, [tempdir, loop]);
+  });
+
   it('gives up on a helper that survives SIGKILL, and still releases everything', async () => {
     const world = workingWorld();
     const { run, output } = await deploy({ ...world.effects, runHelper: world.stuckHelper, signalHelper: async () => {} });
