@@ -1,9 +1,10 @@
 #!/bin/bash
 # PID 1 of the Ganeti test's namespaces, started by
 #   unshare --uts --net --mount --propagation slave --pid --fork --mount-proc
-# Everything it changes stays in these namespaces: /tmp and /var/lib/ganeti
-# are fresh tmpfs; /etc, /root, /srv, /run and /var/log are overlays whose
-# upper layers live in that /tmp; the node's address sits on a veth pair that
+# Everything it changes stays in these namespaces: /var/lib/ganeti is a fresh
+# tmpfs; /tmp, /etc, /root, /srv, /run and /var/log are overlays whose upper
+# layers live on a fresh tmpfs over /dev/shm (overlays, not empty mounts, so a
+# checkout under /tmp stays visible); the node's address sits on a veth pair that
 # exists only in this network namespace. When this process ends (the test
 # closes its stdin, or dies), the kernel kills every process of the PID
 # namespace, and the mounts and the network go with the namespaces.
@@ -14,8 +15,8 @@
 set -euo pipefail
 node_name=$1 node_ip=$2 cluster_name=$3 cluster_ip=$4
 
-mount -t tmpfs -o mode=1777 ganeti-test-tmp /tmp
-scratch=/tmp/.namespace
+mount -t tmpfs -o mode=1777 ganeti-test-scratch /dev/shm
+scratch=/dev/shm/.namespace
 mkdir -m 0700 "$scratch"
 
 overlay() {
@@ -23,7 +24,7 @@ overlay() {
   mkdir "$scratch/upper$name" "$scratch/work$name"
   mount -t overlay "ganeti-test$name" -o "lowerdir=$dir,upperdir=$scratch/upper$name,workdir=$scratch/work$name" "$dir"
 }
-for dir in /etc /root /srv /run /var/log; do overlay "$dir"; done
+for dir in /tmp /etc /root /srv /run /var/log; do overlay "$dir"; done
 mkdir -p /var/lib/ganeti
 mount -t tmpfs -o mode=0755 ganeti-test-lib /var/lib/ganeti
 
