@@ -1,5 +1,6 @@
 import { createWriteStream, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 import type { Clock } from './clock.ts';
 import { redacted } from './secret.ts';
 
@@ -9,9 +10,9 @@ import { redacted } from './secret.ts';
  * Values pass through `redacted` before they are written, so a secret never
  * reaches a trace file.
  */
-const failureSchema = z.object({ name: z.string(), message: z.string(), code: z.string().optional() });
+const failureSchema = z.object({ name: z.string(), message: z.string(), code: z.optional(z.string()) });
 
-const common = { seq: z.number().int().nonnegative(), at: z.number() };
+const common = { seq: z.int().check(z.nonnegative()), at: z.number() };
 
 export const traceEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), ...common, machine: z.string(), startedAt: z.string() }),
@@ -19,12 +20,12 @@ export const traceEventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('transition'),
     ...common,
     machine: z.string(),
-    event: z.object({ type: z.string() }).passthrough(),
+    event: z.looseObject({ type: z.string() }),
     state: z.unknown(),
     status: z.string(),
   }),
   z.object({ kind: z.literal('effect.call'), ...common, callId: z.number(), effect: z.string(), input: z.unknown() }),
-  z.object({ kind: z.literal('effect.event'), ...common, callId: z.number(), effect: z.string(), event: z.object({ type: z.string() }).passthrough() }),
+  z.object({ kind: z.literal('effect.event'), ...common, callId: z.number(), effect: z.string(), event: z.looseObject({ type: z.string() }) }),
   z.object({
     kind: z.literal('effect.result'),
     ...common,
@@ -36,7 +37,7 @@ export const traceEventSchema = z.discriminatedUnion('kind', [
       z.object({ ok: z.literal(false), error: failureSchema }),
     ]),
   }),
-  z.object({ kind: z.literal('log'), ...common, level: z.string(), msg: z.string(), fields: z.record(z.string(), z.unknown()).optional() }),
+  z.object({ kind: z.literal('log'), ...common, level: z.string(), msg: z.string(), fields: z.optional(z.record(z.string(), z.unknown())) }),
 ]);
 
 export type TraceEvent = z.infer<typeof traceEventSchema>;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 import { SnfImageError } from '../errors.ts';
 import type { Processes } from '../effects/processes.ts';
 
@@ -33,9 +34,9 @@ export const partitionEnd = (p: Partition) => p.start + p.size - 1;
 const sfdiskJson = z.object({
   partitiontable: z.object({
     label: z.string(),
-    sectorsize: z.number().default(512),
-    lastlba: z.number().optional(),
-    partitions: z.array(z.object({ node: z.string(), start: z.number(), size: z.number(), type: z.string() })).default([]),
+    sectorsize: z._default(z.number(), 512),
+    lastlba: z.optional(z.number()),
+    partitions: z._default(z.array(z.object({ node: z.string(), start: z.number(), size: z.number(), type: z.string() })), []),
   }),
 });
 

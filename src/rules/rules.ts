@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 
 /**
  * rules.json: what the host hands the helper on the config device. It replaces
@@ -16,9 +17,9 @@ export const RULES_VERSION = 1;
 
 export const rulesSchema = z.object({
   version: z.literal(RULES_VERSION),
-  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
-  devices: z.array(z.string().startsWith('/dev/')).min(1),
-  forcedProperties: z.record(z.string(), z.string()).default({}),
+  env: z.record(z.string().check(z.regex(/^[A-Z][A-Z0-9_]*$/)), z.string()),
+  devices: z.array(z.string().check(z.startsWith('/dev/'))).check(z.minLength(1)),
+  forcedProperties: z._default(z.record(z.string(), z.string()), {}),
 });
 
 export type Rules = z.infer<typeof rulesSchema>;
