@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { readAnswerFile } from './answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
 import { createConfigDeviceWriter } from './config-device.ts';
-import { helperDeviceNames, MACHINE_TYPES, type MachineType } from './helper-devices.ts';
+import { helperDeviceNames, type MachineType } from './helper-devices.ts';
 import { helperRules } from './helper-rules.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm.ts';
 import { prepareHostKeys } from './host-keys.ts';
@@ -33,19 +33,9 @@ export interface RealHostPorts {
   readonly backendsConfigDir?: string;
 }
 
-/**
- * The helper's machine type: HELPER_MACHINE_TYPE or the instance's own, mapped
- * to one the helper knows; q35 otherwise, which boots faster than pc under TCG.
- */
-export function helperMachine(request: DeploymentRequest): MachineType {
-  const wanted = request.machineType ?? 'q35';
-  if ((MACHINE_TYPES as readonly string[]).includes(wanted)) return wanted as MachineType;
-  return wanted.includes('q35') ? 'q35' : 'pc';
-}
-
 const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
-  // Without it, TSC calibration can hang under TCG on microvm (helper-image docs).
-  microvm: ['tsc_early_khz=2600000'],
+  // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
+  microvm: ['tsc_early_khz=2600000', 'pci=off'],
 };
 
 /** The create lifecycle's effects against the world: files, back-ends, mke2fs, qemu. */
@@ -107,7 +97,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       const workDir = await mkdtemp(join(tmpdir(), 'snf-image-create-'));
       const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
       try {
-        const { devices } = helperDeviceNames({ machine: helperMachine(request), diskType: request.diskType, diskCount: request.disks.length });
+        const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
         const answerUrl = request.parameters.os_answer_file;
         const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
         const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
@@ -137,7 +127,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       const [qemu, ...qemuArgs] = request.config.QEMU;
       const accelerator = await chooseAccelerator(request.config.HELPER_ACCEL, { qemu: qemu! });
       const qemuVersion = await detectQemuVersion(ports.processes, request.config.QEMU, ctx.signal);
-      const machine = helperMachine(request);
+      const machine = request.config.HELPER_MACHINE_TYPE;
       const command = qemuCommand({
         qemu: qemu!,
         qemuVersion,

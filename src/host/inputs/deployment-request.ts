@@ -65,8 +65,6 @@ export interface DeploymentRequest {
   readonly disks: readonly InstanceDisk[];
   /** How the helper VM attaches the disks, from the instance's KVM disk_type. */
   readonly diskType: HelperDiskType;
-  /** The helper's qemu machine type: HELPER_MACHINE_TYPE, else the instance's machine_version, else undefined (qemu's default). */
-  readonly machineType: string | undefined;
   readonly hvParams: Readonly<Record<string, string>>;
   readonly beParams: Readonly<Record<string, string>>;
   /** Every NIC_* variable as Ganeti passed it, for the helper. */
@@ -115,7 +113,6 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
     reinstall: instance.reinstall,
     disks: instance.disks,
     diskType: instance.diskType,
-    machineType: config.HELPER_MACHINE_TYPE ?? instance.machineVersion,
     hvParams: instance.hvParams,
     beParams: instance.beParams,
     nics: instance.nics,

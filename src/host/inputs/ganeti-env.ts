@@ -35,8 +35,6 @@ export interface GanetiInstance {
   readonly reinstall: boolean;
   readonly disks: readonly InstanceDisk[];
   readonly diskType: HelperDiskType;
-  /** INSTANCE_HV_machine_version (KVM), the machine type the instance runs on; undefined when empty. */
-  readonly machineVersion: string | undefined;
   /** INSTANCE_HV_* without the prefix, names as Ganeti sends them. */
   readonly hvParams: Readonly<Record<string, string>>;
   /** INSTANCE_BE_* without the prefix. */
@@ -112,7 +110,6 @@ export async function readGanetiInstance(env: Environment, files: InputFiles): P
     reinstall: env.INSTANCE_REINSTALL === '1',
     disks,
     diskType: hypervisor === 'kvm' ? helperDiskType(hvParams.disk_type) : 'paravirtual',
-    machineVersion: nonEmpty(hvParams.machine_version),
     hvParams,
     beParams: withPrefix(env, 'INSTANCE_BE_'),
     nics: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('NIC_') && e[1] !== undefined)),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
+import { MACHINE_TYPES } from '../helper-devices.ts';
 import { OS_PARAMETER_NAMES } from './os-parameter-names.ts';
 import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
 
@@ -71,8 +72,12 @@ export const SETTINGS = {
   HELPER_MEMORY: setting('512', mebibytes),
   HELPER_DEBUG: setting('no', yesNo),
   HELPER_ACCEL: setting('auto', z.enum(HELPER_ACCELS, 'use auto (KVM when it works, TCG otherwise), kvm or tcg')),
-  /** The helper's qemu -machine type; by default the instance's machine_version, else qemu's default. */
-  HELPER_MACHINE_TYPE: setting('', optionalText),
+  /**
+   * The helper VM's qemu machine: its own, whatever the instance runs on.
+   * microvm boots fastest and takes the config device as a virtio disk; pc
+   * and q35 take it as a floppy, as snf-image's helper did.
+   */
+  HELPER_MACHINE_TYPE: setting('microvm', z.enum(MACHINE_TYPES, `use ${MACHINE_TYPES.join(', ')}`)),
   PROGRESS_MONITOR: setting('', optionalCommand),
   DHCP_TAGS: setting('auto dhcp nfdhcpd', words),
   STATEFUL_DHCPV6_TAGS: setting('dhcpv6 stateful_dhcpv6', words),

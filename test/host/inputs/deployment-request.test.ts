@@ -54,7 +54,7 @@ describe('deployment request', () => {
     assert.equal(request.reinstall, false);
     assert.deepEqual(request.disks, [{ index: 0, target: DISK_0_PATH, kind: 'file', sizeMiB: 1024 }]);
     assert.equal(request.diskType, 'paravirtual');
-    assert.equal(request.machineType, undefined);
+    assert.equal(request.config.HELPER_MACHINE_TYPE, 'microvm');
     assert.equal(request.nics.NIC_0_IP, '10.99.0.10');
     assert.deepEqual(request.image, { id: 'foo', format: 'diskdump' });
     assert.equal(request.parameters.img_properties, '{"OSFAMILY":"linux"}');
@@ -115,10 +115,11 @@ describe('deployment request', () => {
     assert.equal(request.config.HELPER_MEMORY, 2048);
   });
 
-  it("takes the helper's machine type from HELPER_MACHINE_TYPE, else from the instance's machine_version", async () => {
+  it("gives the helper its own machine type, HELPER_MACHINE_TYPE, whatever the instance's machine_version", async () => {
     const kvm = env(kvmCreateEnv, { INSTANCE_HV_machine_version: 'pc-i440fx-7.2' });
-    assert.equal((await loadDeploymentRequest({ env: kvm, files: node(), fetch: noFetch })).machineType, 'pc-i440fx-7.2');
-    assert.equal((await loadDeploymentRequest({ env: kvm, files: node('HELPER_MACHINE_TYPE=q35\n'), fetch: noFetch })).machineType, 'q35');
+    assert.equal((await loadDeploymentRequest({ env: kvm, files: node(), fetch: noFetch })).config.HELPER_MACHINE_TYPE, 'microvm');
+    assert.equal((await loadDeploymentRequest({ env: kvm, files: node('HELPER_MACHINE_TYPE=q35\n'), fetch: noFetch })).config.HELPER_MACHINE_TYPE, 'q35');
+    await assert.rejects(loadDeploymentRequest({ env: kvm, files: node('HELPER_MACHINE_TYPE=pc-q35-7.2\n'), fetch: noFetch }), /HELPER_MACHINE_TYPE.*use pc, q35, microvm/);
   });
 
   it('refuses an image format that would fail later, before any disk is touched', async () => {

@@ -31,7 +31,6 @@ describe('Ganeti OS API 20 environment', () => {
     assert.equal(instance.reinstall, false);
     assert.deepEqual(instance.disks, [{ index: 0, target: DISK_0_PATH, kind: 'file', sizeMiB: 1024 }]);
     assert.equal(instance.diskType, 'paravirtual');
-    assert.equal(instance.machineVersion, undefined);
     assert.deepEqual(instance.hvParams, { migration_mode: 'live' });
     assert.equal(instance.beParams.maxmem, '128');
     assert.deepEqual(instance.nics, {
@@ -48,7 +47,7 @@ describe('Ganeti OS API 20 environment', () => {
     assert.equal(instance.hypervisor, 'kvm');
     assert.equal(instance.hvParams.disk_type, 'paravirtual');
     assert.equal(instance.hvParams.kvm_path, '/usr/bin/kvm');
-    assert.equal(instance.machineVersion, 'pc-i440fx-7.2');
+    assert.equal(instance.hvParams.machine_version, 'pc-i440fx-7.2');
     assert.equal(instance.nics.NIC_0_FRONTEND_TYPE, 'paravirtual');
   });
 

@@ -38,7 +38,7 @@ describe('settings', () => {
       HELPER_MEMORY: 512,
       HELPER_DEBUG: false,
       HELPER_ACCEL: 'auto',
-      HELPER_MACHINE_TYPE: undefined,
+      HELPER_MACHINE_TYPE: 'microvm',
       PROGRESS_MONITOR: undefined,
       DHCP_TAGS: ['auto', 'dhcp', 'nfdhcpd'],
       STATEFUL_DHCPV6_TAGS: ['dhcpv6', 'stateful_dhcpv6'],
