@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
 import { readTraceFile, type TraceEvent } from '../src/effects/trace.ts';
 import { ensureHelperImage } from '../src/helper-image/build.ts';
+import { oneDiskCreateEnvironment, writeConfigFile } from '../src/demo/create-environment.ts';
 import { deploy } from '../src/host/create.ts';
 import { phaseTimes } from '../src/host/phase-times.ts';
 import { createLogger } from '../src/log.ts';
@@ -27,25 +28,21 @@ export async function run(): Promise<void> {
   writeFileSync(disk, '');
   truncateSync(disk, 4 * 1024 ** 3);
   const config = join(dir, 'snf-image.conf');
-  writeFileSync(config, `IMAGE_DIR='${dirname(image)}'\nHELPER_DIR='${helperDir}'\nTRACE_DIR='${join(dir, 'traces')}'\nHELPER_SOFT_TIMEOUT=600\n`);
+  await writeConfigFile(config, { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, TRACE_DIR: join(dir, 'traces'), HELPER_SOFT_TIMEOUT: '600' });
 
   const { output, tracePath } = await deploy(
-    {
-      OS_API_VERSION: '20',
-      INSTANCE_NAME: 'bench.example.org',
-      HYPERVISOR: 'kvm',
-      DISK_COUNT: '1',
-      DISK_0_PATH: disk,
-      INSTANCE_HV_disk_type: 'paravirtual',
-      NIC_COUNT: '1',
-      NIC_0_MAC: 'aa:00:00:be:0c:01',
-      NIC_0_NETWORK_TAGS: 'dhcp',
-      OSP_IMG_ID: basename(image),
-      OSP_IMG_FORMAT: 'diskdump',
-      OSP_IMG_PASSWD: 'bench password',
-      OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:256' }),
-      SNF_IMAGE_CONFIG_FILE: config,
-    },
+    oneDiskCreateEnvironment({
+      name: 'bench.example.org',
+      disk,
+      mac: 'aa:00:00:be:0c:01',
+      configFile: config,
+      parameters: {
+        OSP_IMG_ID: basename(image),
+        OSP_IMG_FORMAT: 'diskdump',
+        OSP_IMG_PASSWD: 'bench password',
+        OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:256' }),
+      },
+    }),
     { log, stdout: process.stderr },
   );
   if (!output.ok || !tracePath) throw new Error(`the deployment failed: ${output.failure?.message}`);

@@ -9,6 +9,7 @@ import { deploy } from '../host/create.ts';
 import { phaseTimes } from '../host/phase-times.ts';
 import { readTraceFile } from '../effects/trace.ts';
 import { createLogger } from '../log.ts';
+import { oneDiskCreateEnvironment, writeConfigFile } from './create-environment.ts';
 import { guestSnapshot, type GuestSnapshot } from './guest-snapshot.ts';
 
 const USAGE = `usage: snf-image demo [--dir DIR]
@@ -50,26 +51,21 @@ export async function runDemo(args: readonly string[], out: NodeJS.WritableStrea
   await writeFile(disk, '');
   await truncate(disk, 4 * GiB);
   const configFile = join(dir, 'snf-image.conf');
-  const settings = { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, TRACE_DIR: join(dir, 'traces'), HELPER_SOFT_TIMEOUT: '600' };
-  await writeFile(configFile, Object.entries(settings).map(([k, v]) => `${k}='${v}'\n`).join(''));
+  await writeConfigFile(configFile, { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, TRACE_DIR: join(dir, 'traces'), HELPER_SOFT_TIMEOUT: '600' });
   const password = randomBytes(9).toString('base64url');
-  const env = {
-    OS_API_VERSION: '20',
-    INSTANCE_NAME: 'demo.example.org',
-    HYPERVISOR: 'kvm',
-    DISK_COUNT: '1',
-    DISK_0_PATH: disk,
-    INSTANCE_HV_disk_type: 'paravirtual',
-    NIC_COUNT: '1',
-    NIC_0_MAC: 'aa:00:00:de:e0:01',
-    NIC_0_NETWORK_TAGS: 'dhcp',
-    OSP_IMG_ID: basename(image),
-    OSP_IMG_FORMAT: 'diskdump',
-    OSP_IMG_PASSWD: password,
-    OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:512' }),
-    OSP_IMG_PERSONALITY: JSON.stringify([{ path: '/etc/motd', contents: Buffer.from('Deployed by snf-image.\n').toString('base64'), owner: 'root', group: 'root', mode: 0o644 }]),
-    SNF_IMAGE_CONFIG_FILE: configFile,
-  };
+  const env = oneDiskCreateEnvironment({
+    name: 'demo.example.org',
+    disk,
+    mac: 'aa:00:00:de:e0:01',
+    configFile,
+    parameters: {
+      OSP_IMG_ID: basename(image),
+      OSP_IMG_FORMAT: 'diskdump',
+      OSP_IMG_PASSWD: password,
+      OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:512' }),
+      OSP_IMG_PERSONALITY: JSON.stringify([{ path: '/etc/motd', contents: Buffer.from('Deployed by snf-image.\n').toString('base64'), owner: 'root', group: 'root', mode: 0o644 }]),
+    },
+  });
 
   const before = await guestSnapshot(image);
   say();

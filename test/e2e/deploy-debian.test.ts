@@ -12,6 +12,7 @@ import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { deploy } from '../../src/host/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
+import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';
 import { readExtFile, statExtFile, withPartitionedLoop } from '../../src/demo/guest-disk.ts';
 
 const GiB = 1024 ** 3;
@@ -46,23 +47,15 @@ describe('deploying a Debian 12 image end to end', { timeout: 20 * 60_000 }, () 
     await truncate(disk, 4 * GiB);
     const settings = { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, HELPER_ACCEL: 'tcg', TRACE_DIR: join(dir, 'traces'), HELPER_SOFT_TIMEOUT: '600', ...config };
     const configFile = join(dir, 'snf-image.conf');
-    await writeFile(configFile, Object.entries(settings).map(([k, v]) => `${k}='${v}'\n`).join(''));
+    await writeConfigFile(configFile, settings);
     const stdout: string[] = [];
-    const env = {
-      OS_API_VERSION: '20',
-      INSTANCE_NAME: `${name}.example.org`,
-      HYPERVISOR: 'kvm',
-      DISK_COUNT: '1',
-      DISK_0_PATH: disk,
-      INSTANCE_HV_disk_type: 'paravirtual',
-      NIC_COUNT: '1',
-      NIC_0_MAC: 'aa:00:00:4e:2e:01',
-      NIC_0_NETWORK_TAGS: 'dhcp',
-      OSP_IMG_ID: basename(image),
-      OSP_IMG_FORMAT: 'diskdump',
-      SNF_IMAGE_CONFIG_FILE: configFile,
-      ...parameters,
-    };
+    const env = oneDiskCreateEnvironment({
+      name: `${name}.example.org`,
+      disk,
+      mac: 'aa:00:00:4e:2e:01',
+      configFile,
+      parameters: { OSP_IMG_ID: basename(image), OSP_IMG_FORMAT: 'diskdump', ...parameters },
+    });
     const run = () =>
       deploy(env, { log: createLogger('warn'), stdout: new Writable({ write: (c, _e, done) => void (stdout.push(String(c)), done()) }) as never });
     const monitor = () => stdout.join('').split('\n').filter((l) => l.startsWith('[MONITOR] ')).map((l) => JSON.parse(l.slice(10)) as Record<string, unknown>);

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { readTraceFile } from '../../src/effects/trace.ts';
+import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';
 import { deploy } from '../../src/host/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
@@ -49,23 +50,19 @@ describe('create with a stand-in helper VM', () => {
       ...extraConfig,
     };
     const configFile = join(run, 'snf-image.conf');
-    await writeFile(configFile, Object.entries(config).map(([k, v]) => `${k}="${v}"\n`).join(''));
-    const env = {
-      OS_API_VERSION: '20',
-      INSTANCE_NAME: `${name}.example.org`,
-      HYPERVISOR: 'kvm',
-      DISK_COUNT: '1',
-      DISK_0_PATH: disk,
-      INSTANCE_HV_disk_type: 'paravirtual',
-      NIC_COUNT: '1',
-      NIC_0_MAC: 'aa:00:00:11:22:33',
-      NIC_0_NETWORK_TAGS: 'dhcp',
-      OSP_IMG_ID: 'debian.img',
-      OSP_IMG_FORMAT: 'diskdump',
-      OSP_IMG_PASSWD: 'correct horse battery staple',
-      OSP_IMG_PROPERTIES: '{"OSFAMILY":"linux","ROOT_PARTITION":"1"}',
-      SNF_IMAGE_CONFIG_FILE: configFile,
-    };
+    await writeConfigFile(configFile, config);
+    const env = oneDiskCreateEnvironment({
+      name: `${name}.example.org`,
+      disk,
+      mac: 'aa:00:00:11:22:33',
+      configFile,
+      parameters: {
+        OSP_IMG_ID: 'debian.img',
+        OSP_IMG_FORMAT: 'diskdump',
+        OSP_IMG_PASSWD: 'correct horse battery staple',
+        OSP_IMG_PROPERTIES: '{"OSFAMILY":"linux","ROOT_PARTITION":"1"}',
+      },
+    });
     const stdout: string[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => void (stdout.push(String(chunk)), done()) });
     return { run, disk, env, stdout, sink };

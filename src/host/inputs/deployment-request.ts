@@ -39,7 +39,7 @@
  */
 import { configFilePaths, readConfigFiles } from './config-file.ts';
 import { fetchConfigUrl } from './config-url.ts';
-import { checkOsApiVersion, readGanetiInstance, type Environment, type HelperDiskType, type Hypervisor, type InstanceDisk } from './ganeti-env.ts';
+import { checkOsApiVersion, readGanetiInstance, type Environment, type GanetiInstance } from './ganeti-env.ts';
 import type { InputFiles } from './input-files.ts';
 import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type OsParameters, type SourcedParameters } from './os-parameters.ts';
 import { checkUnattendFile, resolveSettings, settingText, type EffectiveConfig } from './settings.ts';
@@ -54,21 +54,9 @@ export type { ImageFormat } from './verify-rules.ts';
 export type { InputFiles, PathKind } from './input-files.ts';
 export { realInputFiles } from './real-input-files.ts';
 
-export interface DeploymentRequest {
+/** The instance as Ganeti describes it (its disks: the image goes onto disks[0]), and what to deploy on it. */
+export interface DeploymentRequest extends Omit<GanetiInstance, 'name'> {
   readonly instanceName: string;
-  readonly hypervisor: Hypervisor;
-  /** OS_VARIANT, undefined when empty. */
-  readonly variant: string | undefined;
-  /** INSTANCE_REINSTALL=1: a `gnt-instance reinstall`. */
-  readonly reinstall: boolean;
-  /** DISK_COUNT disks; the image goes onto disks[0]. */
-  readonly disks: readonly InstanceDisk[];
-  /** How the helper VM attaches the disks, from the instance's KVM disk_type. */
-  readonly diskType: HelperDiskType;
-  readonly hvParams: Readonly<Record<string, string>>;
-  readonly beParams: Readonly<Record<string, string>>;
-  /** Every NIC_* variable as Ganeti passed it, for the helper. */
-  readonly nics: Readonly<Record<string, string>>;
   /** img_id and img_format, present and valid. */
   readonly image: { readonly id: string; readonly format: ImageFormat };
   /** All OS parameters after merging; absent = never set, '' = set to empty. */
@@ -106,16 +94,10 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
   checkParameterFormats(parameters);
 
   const plain = toOsParameters(parameters);
+  const { name, ...described } = instance;
   return {
-    instanceName: instance.name,
-    hypervisor: instance.hypervisor,
-    variant: instance.variant,
-    reinstall: instance.reinstall,
-    disks: instance.disks,
-    diskType: instance.diskType,
-    hvParams: instance.hvParams,
-    beParams: instance.beParams,
-    nics: instance.nics,
+    instanceName: name,
+    ...described,
     image: { id: plain.img_id as string, format: plain.img_format as ImageFormat },
     parameters: plain,
     config,

@@ -32,8 +32,10 @@ export interface GanetiInstance {
   readonly hypervisor: Hypervisor;
   /** OS_VARIANT; undefined when empty. */
   readonly variant: string | undefined;
+  /** INSTANCE_REINSTALL=1: a `gnt-instance reinstall`. */
   readonly reinstall: boolean;
   readonly disks: readonly InstanceDisk[];
+  /** How the helper VM attaches the disks, from the instance's KVM disk_type. */
   readonly diskType: HelperDiskType;
   /** INSTANCE_HV_* without the prefix, names as Ganeti sends them. */
   readonly hvParams: Readonly<Record<string, string>>;
