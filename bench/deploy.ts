@@ -9,7 +9,7 @@ import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
 import { readTraceFile, type TraceEvent } from '../src/effects/trace.ts';
 import { ensureHelperImage } from '../src/helper-image/build.ts';
 import { oneDiskCreateEnvironment, writeConfigFile } from '../src/demo/create-environment.ts';
-import { deploy } from '../src/host/create.ts';
+import { deploy } from '../src/ganeti/create.ts';
 import { phaseTimes } from '../src/host/phase-times.ts';
 import { createLogger } from '../src/log.ts';
 import { WORK_DIR } from './bench-support.ts';

@@ -13,7 +13,7 @@ interface Subcommand {
 const subcommands: Record<string, Subcommand> = {
   create: {
     summary: 'deploy an image onto the instance disk (Ganeti OS API 20 environment)',
-    run: async () => (await import('./host/create.ts')).runCreate(process.env),
+    run: async () => (await import('./ganeti/create.ts')).runCreate(process.env),
   },
   import: {
     summary: 'copy an exported disk from stdin onto the instance disk (Ganeti import)',

@@ -1,5 +1,5 @@
 import { SnfImageError } from '../errors.ts';
-import { checkYesNo } from '../helper/yes-no.ts';
+import { checkYesNo } from '../../machines/helper/yes-no.ts';
 import { configFilePaths, readConfigFiles } from '../host/inputs/config-file.ts';
 import type { InputFiles } from '../host/inputs/input-files.ts';
 import { settingText } from '../host/inputs/settings.ts';

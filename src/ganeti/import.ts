@@ -85,7 +85,7 @@ async function growIfAsked(env: Readonly<Record<string, string | undefined>>, di
 
 /** create's lifecycle with the null source: nothing copied, the disk-layout tasks run in the helper VM. */
 async function resizeWithHelper(env: Record<string, string | undefined>, logger: Logger): Promise<{ ok: boolean; message?: string }> {
-  const { deploy, userFacingError } = await import('../host/create.ts');
+  const { deploy, userFacingError } = await import('./create.ts');
   // Monitor messages go to stderr with the rest of the log: stdout is not ours to fill here.
   const { output } = await deploy(env, { log: logger, stdout: process.stderr });
   if (output.ok) return { ok: true };

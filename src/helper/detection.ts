@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnfImageError } from '../errors.ts';
 import type { Processes } from '../effects/processes.ts';
-import type { DetectInput, DiskFacts } from './effects.ts';
+import type { DetectInput, DiskFacts } from '../../machines/helper/ports.ts';
 import { findCaseInsensitive } from './guest-lookup.ts';
 import { readPartitionTable, partitionToResize, type Partition, type PartitionTable } from './partition-table.ts';
-import type { OsFamily, PartitionNodes } from './task.ts';
+import type { PartitionNodes } from './task.ts';
+import type { OsFamily } from '../../machines/helper/task-declaration.ts';
 
 export class DetectionError extends SnfImageError {
   override readonly name = 'DetectionError';

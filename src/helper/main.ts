@@ -13,15 +13,15 @@
  */
 import { openSync, readFileSync, writeSync } from 'node:fs';
 import { toPromise } from 'xstate';
-import { helperMachine } from '../../machines/helper.ts';
+import { helperMachine } from '../../machines/helper/machine.ts';
 import { realClock } from '../effects/clock.ts';
 import { realProcesses } from '../effects/real/processes.ts';
 import { startMachine } from '../effects/run-machine.ts';
 import { Tracer } from '../effects/trace.ts';
 import { HelperUsageError, parseHelperArgs, parseKernelCommandLine, TRACE_PREFIX, USAGE, type HelperOptions } from './helper-args.ts';
 import { realHelperEffects } from './real-effects.ts';
-import { describeTask } from './task-order.ts';
 import { TASKS } from './tasks/index.ts';
+import { declarationOf } from './task.ts';
 
 function readOptions(argv: readonly string[]): HelperOptions {
   if (argv.length > 0) return parseHelperArgs(argv);
@@ -56,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
     clock: realClock,
     trace: openTrace(options),
     name: 'helper',
-    input: { tasks: tasks.map(describeTask) },
+    input: { tasks: tasks.map(declarationOf) },
   });
   const output = await toPromise(actor);
   process.stderr.write(`snf-image-helper: ${output.result}\n`);

@@ -3,7 +3,7 @@ import { untilAborted, type EffectEvent } from '../effects/effect.ts';
 import type { Clock } from '../effects/clock.ts';
 import { CommandFailed, type Processes } from '../effects/processes.ts';
 import { detectImage } from './detection.ts';
-import type { HelperEffects } from './effects.ts';
+import type { HelperEffects } from '../../machines/helper/ports.ts';
 import { realPartitionNodes } from './partition-nodes.ts';
 import { realMounts, unmount } from './real-mounts.ts';
 import { readRules, type RulesSource } from './rules-source.ts';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Clock } from '../effects/clock.ts';
 import type { Logger } from '../log.ts';
-import type { ImageHelperMessage } from './helper-monitor.ts';
+import type { ImageHelperMessage } from '../protocol/monitor-parser.ts';
 
 /** The progress messages snf-image sends its monitor, without their timestamp. */
 export type MonitorMessage =

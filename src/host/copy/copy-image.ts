@@ -4,7 +4,7 @@ import { sourceBackendNamed } from '../backends/select-backends.ts';
 import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-format.ts';
 import { buildFilesystemDumpMbr } from '../image-format/mbr.ts';
 import { SnfImageError } from '../../errors.ts';
-import { prefixedSource, type ByteSource } from './byte-source.ts';
+import { prefixedSource, type ByteSource } from '../backends/byte-source.ts';
 import { copyProgressEvent } from './copy-progress.ts';
 import { copyStream, DEFAULT_COPY_OPTIONS, type CopySummary } from './copy-stream.ts';
 import { openDiskWriter } from './disk-writer.ts';
