@@ -30,8 +30,17 @@ function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stal
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
-    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, resolve);
-    req.setTimeout(stallMs, () => req.destroy(new Error(`the server sent nothing for ${stallMs / 1000} s`)));
+    let response: IncomingMessage | undefined;
+    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, (res) => {
+      response = res;
+      resolve(res);
+    });
+    req.setTimeout(stallMs, () => {
+      // Destroying the response with the reason, not just the request, makes the body's reader see why it ended.
+      const error = new Error(`the server sent nothing for ${stallMs / 1000} s`);
+      response?.destroy(error);
+      req.destroy(error);
+    });
     req.on('error', reject);
     req.end();
   });

@@ -141,8 +141,8 @@ function childDecompressor(command: 'xz' | 'zstd'): Decompressor {
   };
 }
 
-/** "zstd: /*stdin*\\: premature end" says it; the tool's name and the file name do not. */
+/** The tool's last word without its name and the name it gives stdin ("zstd: /*stdin*\\ : Read error (39) : premature end"). */
 function lastLine(text: string): string {
   const line = text.trim().split('\n').at(-1) ?? '';
-  return line.replace(/^(xz|zstd): (\(stdin\)|\/\*stdin\*\\): ?/, '').trim();
+  return line.replace(/^(xz|zstd): /, '').replace(/^(\(stdin\)|\/\*stdin\*\\)\s*:\s*/, '').trim();
 }
