@@ -13,7 +13,7 @@ const ZEROS = Buffer.alloc(MIN_SKIPPED_RUN);
  * The parts of `data` to write when its zero runs need not be: [start, end)
  * byte ranges, in order. Runs of whole zero blocks (4 KiB, counted from the
  * start of `data`) of at least MIN_SKIPPED_RUN are left out; a partial block
- * at the end is always kept.
+ * at the end is kept unless all of `data` is zeros.
  */
 export function nonZeroSegments(data: Uint8Array): Array<[number, number]> {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
