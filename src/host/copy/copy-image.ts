@@ -1,4 +1,4 @@
-import type { EffectContext } from '../../effects/effect.ts';
+import { AbortedError, type EffectContext } from '../../effects/effect.ts';
 import type { BackendsConfig } from '../backends/backends-config.ts';
 import { printableUrl } from '../backends/network-source.ts';
 import { sourceBackendNamed } from '../backends/select-backends.ts';
@@ -54,6 +54,7 @@ export class InvalidImageChecksum extends SnfImageError {
  * whatever happens.
  */
 export async function copyImage(input: CopyImageInput, ctx: EffectContext): Promise<CopySummary> {
+  if (ctx.signal.aborted) throw new AbortedError('copyImage');
   const format = parseImageFormat(input.format);
   const expected = input.checksum === undefined || input.checksum === '' ? undefined : parseImageChecksum(input.checksum);
   if (input.checksum && expected === undefined) throw new InvalidImageChecksum(input.checksum);

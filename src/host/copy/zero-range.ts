@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import type { Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { AbortedError } from '../../effects/effect.ts';
 import { blockDeviceSysfs } from './disk-capacity.ts';
 
 const run = promisify(execFile);
@@ -40,7 +41,7 @@ function commandZeroRange(disk: string, command: (start: string, length: string)
       await run(file, args, { signal });
       return true;
     } catch (error) {
-      if (signal.aborted) throw error;
+      if (signal.aborted) throw new AbortedError('copyImage');
       refused = true;
       return false;
     }
