@@ -7,7 +7,8 @@ import type { OsParameterName } from '../host/inputs/os-parameter-names.ts';
  */
 export const PARAMETER_DESCRIPTIONS: Readonly<Record<OsParameterName, string>> = {
   img_id: 'The image to deploy: a file in IMAGE_DIR, an http(s)/ftp(s) URL, or null to keep the disk as it is',
-  img_format: 'The image format: diskdump, extdump or ntfsdump',
+  img_format: 'The image format: diskdump (raw, or compressed with gzip, xz or zstd), extdump, ntfsdump or qcow2',
+  img_checksum: 'The checksum of the image as fetched, sha256:<hex>, sha384:<hex> or sha512:<hex>; a mismatch fails the deployment',
   img_passwd: 'The password for the guest administrator (conflicts with img_passwd_hash)',
   img_passwd_hash: 'A crypt(3) hash of the guest administrator password (conflicts with img_passwd)',
   img_properties: 'Image properties as a JSON object (OSFAMILY, ROOT_PARTITION, USERS, ...)',

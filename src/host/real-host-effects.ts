@@ -85,7 +85,14 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
     copyImage: async ({ plan, backends, target }, ctx) => {
       const request = requestOf(plan);
       const summary = await transfer.copyImage(
-        { imageId: request.image.id, source: backends.source.backend, format: request.image.format, target, config: backendsConfig(request) },
+        {
+          imageId: request.image.id,
+          source: backends.source.backend,
+          format: request.image.format,
+          target,
+          config: backendsConfig(request),
+          ...(request.parameters.img_checksum ? { checksum: request.parameters.img_checksum as string } : {}),
+        },
         ctx,
       );
       ports.log.info({ bytes: summary.bytes, seconds: summary.seconds }, 'image copied');

@@ -39,7 +39,7 @@ describe('snf-image verify', () => {
   it('rejects an unsupported img_format, naming it', async () => {
     const { rc, said } = await verify({ OSP_IMG_ID: 'debian', OSP_IMG_FORMAT: 'qcow' });
     assert.equal(rc, 1);
-    assert.equal(said, 'snf-image verify: img_format "qcow" is not supported: use diskdump, extdump, ntfsdump\n');
+    assert.equal(said, 'snf-image verify: img_format "qcow" is not supported: use diskdump, extdump, ntfsdump, qcow2\n');
   });
 
   it('rejects a missing img_id, naming it', async () => {

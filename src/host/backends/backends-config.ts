@@ -7,6 +7,11 @@ export interface BackendsConfig {
    * `dst/NAME.disabled`, as snf-image's CONFDIR/backends does.
    */
   readonly backendsConfigDir: string;
+  /** Seconds a download may go without a byte before it fails (DEFAULT_DOWNLOAD_STALL_SECONDS unless given). */
+  readonly downloadStallSeconds?: number;
 }
+
+/** A server silent this long is not coming back; a healthy one sends something every few milliseconds. */
+export const DEFAULT_DOWNLOAD_STALL_SECONDS = 60;
 
 export const DEFAULT_BACKENDS_CONFIG_DIR = '/etc/snf-image/backends';

@@ -32,3 +32,20 @@ export const emptySource: ByteSource = {
   read: async () => 0,
   close: async () => {},
 };
+
+/**
+ * The first `bytes` bytes of a source (fewer if it is shorter), and a source
+ * that gives them again before the rest: what a format is told by.
+ */
+export async function readHead(source: ByteSource, bytes: number): Promise<{ head: Uint8Array; source: ByteSource }> {
+  const head = new Uint8Array(bytes);
+  let filled = 0;
+  while (filled < bytes) {
+    const n = await source.read(head.subarray(filled));
+    if (n === 0) break;
+    filled += n;
+  }
+  const given = head.subarray(0, filled);
+  const replayed = prefixedSource(given, source);
+  return { head: given, source: { ...replayed, size: source.size } };
+}

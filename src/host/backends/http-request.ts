@@ -11,10 +11,10 @@ const MAX_REDIRECTS = 10;
  * less work per chunk than fetch's web streams. Network failures reject with
  * the error Node gives (its code says what happened: ECONNREFUSED, ...).
  */
-export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<IncomingMessage> {
+export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, method, signal);
+    const response = await requestOnce(current, method, signal, stallMs);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
@@ -22,11 +22,25 @@ export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: A
   }
 }
 
-function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<IncomingMessage> {
+/**
+ * A server that goes `stallMs` without sending anything, before or during
+ * the body, has the connection destroyed with an error that says so.
+ */
+function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
-    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, resolve);
+    let response: IncomingMessage | undefined;
+    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, (res) => {
+      response = res;
+      resolve(res);
+    });
+    req.setTimeout(stallMs, () => {
+      // Destroying the response with the reason, not just the request, makes the body's reader see why it ended.
+      const error = new Error(`the server sent nothing for ${stallMs / 1000} s`);
+      response?.destroy(error);
+      req.destroy(error);
+    });
     req.on('error', reject);
     req.end();
   });

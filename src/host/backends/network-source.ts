@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
+import { DEFAULT_DOWNLOAD_STALL_SECONDS, type BackendsConfig } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
 import type { SourceBackend } from './source-backend.ts';
 
@@ -42,9 +43,9 @@ export const networkSource: SourceBackend = {
   name: 'network',
   defaultPriority: 20,
   accepts: (imageId) => NETWORK_URL.test(imageId),
-  async inspect(url, _config, signal) {
+  async inspect(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'HEAD', signal);
+    const response = await request(url, 'HEAD', signal, config);
     response.destroy();
     const status = response.statusCode ?? 0;
     if (HEAD_REFUSED.has(status)) {
@@ -53,9 +54,9 @@ export const networkSource: SourceBackend = {
     if (!isSuccess(response)) throw new ImageDownloadFailed(printableUrl(url), `the server answered ${status} ${response.statusMessage ?? ''}`.trim());
     return { size: contentLength(response), warnings: [] };
   },
-  async open(url, _config, signal) {
+  async open(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'GET', signal);
+    const response = await request(url, 'GET', signal, config);
     if (!isSuccess(response)) {
       response.destroy();
       throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.statusCode} ${response.statusMessage ?? ''}`.trim());
@@ -68,9 +69,9 @@ function requireHttp(url: string): void {
   if (!/^https?:/i.test(url)) throw new UnsupportedImageUrl(printableUrl(url));
 }
 
-async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal): Promise<IncomingMessage> {
+async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
   try {
-    return await sendRequest(url, method, signal);
+    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
     throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);

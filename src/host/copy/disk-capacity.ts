@@ -8,13 +8,18 @@ import type { Stats } from 'node:fs';
  */
 export async function diskCapacity(info: Stats): Promise<number | undefined> {
   if (info.isFile()) return info.size;
-  const { major, minor } = deviceNumbers(info.rdev);
   try {
-    const sectors = (await readFile(`/sys/dev/block/${major}:${minor}/size`, 'utf8')).trim();
+    const sectors = (await readFile(`${blockDeviceSysfs(info)}/size`, 'utf8')).trim();
     return Number(sectors) * 512;
   } catch {
     return undefined;
   }
+}
+
+/** The sysfs directory of a block device (a partition's queue/ lies in its parent's). */
+export function blockDeviceSysfs(info: Stats): string {
+  const { major, minor } = deviceNumbers(info.rdev);
+  return `/sys/dev/block/${major}:${minor}`;
 }
 
 /** The kernel's encoding of dev_t (glibc's gnu_dev_major and gnu_dev_minor). */

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { SnfImageError } from '../../errors.ts';
 import { diskCapacity } from './disk-capacity.ts';
+import { zeroRangeFor, type ZeroRange } from './zero-range.ts';
 
 /** O_DIRECT writes must start, end and sit in memory on logical-block boundaries; 4 KiB fits every disk. */
 export const DIRECT_IO_ALIGNMENT = 4096;
@@ -33,6 +34,8 @@ export interface DiskWriter {
   readonly capacity: number | undefined;
   /** `data` must start on a page boundary (alignedBuffers) for the O_DIRECT path. */
   write(data: Uint8Array, position: number): Promise<void>;
+  /** Makes [start, end) read as zeros without writing them, where the disk can; false where it cannot. */
+  readonly zeroRange: ZeroRange;
   /** Makes everything written durable (the helper VM opens the disk next). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +50,7 @@ export async function openDiskWriter(disk: string): Promise<DiskWriter> {
   }
   if (!info.isFile() && !info.isBlockDevice()) throw new UnusableDisk(disk, 'it is neither a block device nor a regular file');
   const capacity = await diskCapacity(info);
+  const zeroRange = await zeroRangeFor(disk, info);
 
   const cached = await open(disk, constants.O_RDWR);
   let direct: FileHandle | undefined;
@@ -71,6 +75,7 @@ export async function openDiskWriter(disk: string): Promise<DiskWriter> {
   return {
     path: disk,
     capacity,
+    zeroRange,
     async write(data, position) {
       if (capacity !== undefined && position + data.length > capacity) throw new DiskTooSmall(disk, capacity, position + data.length);
       const aligned = direct && position % DIRECT_IO_ALIGNMENT === 0 ? data.length - (data.length % DIRECT_IO_ALIGNMENT) : 0;

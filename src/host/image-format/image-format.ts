@@ -4,8 +4,9 @@ import { SnfImageError } from '../../errors.ts';
  * The values of img_format. A diskdump is a whole disk and is written as it
  * is; an extdump or ntfsdump is one filesystem that lands behind a generated
  * 1 MiB MBR, which also tells the helper the OS family and root partition.
+ * A qcow2 is a whole disk too, decoded on the way (qcow2-stream.ts).
  */
-export const IMAGE_FORMATS = ['diskdump', 'extdump', 'ntfsdump'] as const;
+export const IMAGE_FORMATS = ['diskdump', 'extdump', 'ntfsdump', 'qcow2'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 /** MBR partition type bytes (parted's "ext2" and "NTFS"). */
@@ -31,10 +32,11 @@ export function parseImageFormat(format: string): ImageFormat {
   return known;
 }
 
-/** How a filesystem dump is laid on the disk; undefined for diskdump, which needs nothing. */
+/** How a filesystem dump is laid on the disk; undefined for a whole disk (diskdump, qcow2), which needs nothing. */
 export function filesystemDumpLayout(format: ImageFormat): FilesystemDumpLayout | undefined {
   switch (format) {
     case 'diskdump':
+    case 'qcow2':
       return undefined;
     case 'extdump':
       return { partitionType: LINUX_PARTITION_TYPE, forcedProperties: { OSFAMILY: 'linux', ROOT_PARTITION: '1' } };

@@ -6,6 +6,7 @@
 export const OS_PARAMETER_NAMES = [
   'img_id',
   'img_format',
+  'img_checksum',
   'img_passwd',
   'img_passwd_hash',
   'img_properties',

@@ -3,16 +3,17 @@ import { isSecret, type Secret } from '../../effects/secret.ts';
 import type { OsParameterName } from './os-parameter-names.ts';
 import type { SourcedParameters } from './os-parameters.ts';
 import { describeValue, type SourcedValue } from './sourced-value.ts';
+import { parseImageChecksum } from '../copy/image-checksum.ts';
 
 /**
  * snf-image's parameter rules (its `verify` script), applied by verify and,
  * earlier than snf-image did, by create: a value that cannot work fails
  * before any disk is touched.
  */
-export const IMAGE_FORMATS = ['diskdump', 'extdump', 'ntfsdump'] as const;
+export const IMAGE_FORMATS = ['diskdump', 'extdump', 'ntfsdump', 'qcow2'] as const;
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
-const IMAGE_FORMAT = /^(disk|ext|ntfs)dump$/;
+const IMAGE_FORMAT = /^((disk|ext|ntfs)dump|qcow2)$/;
 const PRODUCT_KEY = /^([a-zA-Z0-9]{5}-){4}[a-zA-Z0-9]{5}$/;
 const ANSWER_FILE_URL = /^(https?|ftps?|file):\/\/.+/;
 
@@ -59,6 +60,13 @@ export function checkParameterFormats(parameters: SourcedParameters): void {
   const format = parameters.get('img_format');
   if (format !== undefined && !IMAGE_FORMAT.test(plain(format.value))) {
     throw new InvalidOsParameterError('img_format', `${describeValue(format)} is not supported: use ${IMAGE_FORMATS.join(', ')}`);
+  }
+  const checksum = parameters.get('img_checksum');
+  if (checksum !== undefined && plain(checksum.value) !== '' && parseImageChecksum(plain(checksum.value)) === undefined) {
+    throw new InvalidOsParameterError(
+      'img_checksum',
+      `${describeValue(checksum)} is not a checksum: use sha256:, sha384: or sha512: followed by the digest in hex, e.g. img_checksum=sha256:9f86d081...`,
+    );
   }
   const key = parameters.get('os_product_key');
   if (key !== undefined && !PRODUCT_KEY.test(plain(key.value))) {

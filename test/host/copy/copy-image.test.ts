@@ -123,9 +123,9 @@ describe('copyImage', () => {
   });
 
   it('rejects an unknown img_format naming the valid ones', async () => {
-    await assert.rejects(copyImage(input('debian.img', 'local', '/nonexistent', 'qcow2'), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('debian.img', 'local', '/nonexistent', 'vmdk'), ctx()), (error: Error) => {
       assert.ok(error instanceof UnknownImageFormat);
-      assert.match(error.message, /"qcow2".*diskdump, extdump, ntfsdump/);
+      assert.match(error.message, /"vmdk".*diskdump, extdump, ntfsdump, qcow2/);
       return true;
     });
   });

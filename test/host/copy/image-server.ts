@@ -10,6 +10,8 @@ import type { AddressInfo, Socket } from 'node:net';
  *   /drop.img             Content-Length, then the connection cut halfway
  *   /drop-chunked.img     chunked, then the connection cut halfway
  *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
+ *   /reset.img            Content-Length, half the image, then a TCP reset
+ *   /short.img            Content-Length, half the image, then an orderly close
  *   /moved.img            a redirect to /image.img
  * Anything else is 404.
  */
@@ -68,6 +70,12 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
     case '/drop.img':
       res.writeHead(200, { 'content-length': image.length });
       return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));
+    case '/reset.img':
+      res.writeHead(200, { 'content-length': image.length });
+      return void (head ? res.end() : sendSlowly(res, image, half, 'reset'));
+    case '/short.img':
+      res.writeHead(200, { 'content-length': image.length });
+      return void (head ? res.end() : sendSlowly(res, image, half, 'close'));
     case '/drop-chunked.img':
       res.writeHead(200);
       return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));
@@ -82,7 +90,7 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** Writes `length` bytes in 64 KiB pieces, honouring back-pressure, then ends, cuts or keeps the connection open. */
-function sendSlowly(res: ServerResponse, image: Buffer, length: number, then: 'end' | 'cut' | 'hang'): void {
+function sendSlowly(res: ServerResponse, image: Buffer, length: number, then: 'end' | 'cut' | 'hang' | 'reset' | 'close'): void {
   let offset = 0;
   const next = (): void => {
     while (offset < length) {
@@ -92,6 +100,8 @@ function sendSlowly(res: ServerResponse, image: Buffer, length: number, then: 'e
     }
     if (then === 'end') res.end();
     else if (then === 'cut') res.socket?.destroy();
+    else if (then === 'reset') res.socket?.resetAndDestroy();
+    else if (then === 'close') res.socket?.end();
   };
   next();
 }

@@ -10,9 +10,9 @@ describe('image formats', () => {
   });
 
   it('names img_format and the valid values for an unknown format', () => {
-    assert.throws(() => formatProperties('qcow2'), (error: Error) => {
+    assert.throws(() => formatProperties('vmdk'), (error: Error) => {
       assert.ok(error instanceof UnknownImageFormat);
-      assert.equal(error.message, 'img_format "qcow2" is not supported: use diskdump, extdump, ntfsdump');
+      assert.equal(error.message, 'img_format "vmdk" is not supported: use diskdump, extdump, ntfsdump, qcow2');
       return true;
     });
   });

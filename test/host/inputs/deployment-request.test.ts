@@ -123,7 +123,7 @@ describe('deployment request', () => {
   });
 
   it('refuses an image format that would fail later, before any disk is touched', async () => {
-    await assert.rejects(loadDeploymentRequest({ env: env(createEnv, { OSP_IMG_FORMAT: 'qcow2' }), files: node(), fetch: noFetch }), InvalidOsParameterError);
+    await assert.rejects(loadDeploymentRequest({ env: env(createEnv, { OSP_IMG_FORMAT: 'vmdk' }), files: node(), fetch: noFetch }), InvalidOsParameterError);
   });
 
   it('refuses a create without img_id', async () => {
@@ -171,7 +171,7 @@ describe('deployment request', () => {
 
     it('requires img_id and img_format', async () => {
       await assert.rejects(verifyParameters({ env: env(verifyEnv, { OSP_IMG_FORMAT: undefined }), files: node() }), {
-        message: 'the OS parameter img_format is missing: pass its format, one of diskdump, extdump, ntfsdump, e.g. -O img_format=diskdump (or give config_url)',
+        message: 'the OS parameter img_format is missing: pass its format, one of diskdump, extdump, ntfsdump, qcow2, e.g. -O img_format=diskdump (or give config_url)',
       });
     });
 
@@ -180,7 +180,7 @@ describe('deployment request', () => {
     });
 
     it('accepts everything else when config_url is given, without fetching it', async () => {
-      const changes = { OSP_IMG_ID: undefined, OSP_IMG_FORMAT: 'qcow2', OSP_CONFIG_URL: 'https://config.example/vm.json' };
+      const changes = { OSP_IMG_ID: undefined, OSP_IMG_FORMAT: 'vmdk', OSP_CONFIG_URL: 'https://config.example/vm.json' };
       assert.deepEqual(await verifyParameters({ env: env(verifyEnv, changes), files: node() }), { warnings: [] });
     });
 

@@ -44,18 +44,29 @@ describe('verify rules', () => {
     fails(
       () => checkRequiredParameters(parameters({ OSP_IMG_FORMAT: undefined })),
       MissingOsParameterError,
-      'the OS parameter img_format is missing: pass its format, one of diskdump, extdump, ntfsdump, e.g. -O img_format=diskdump (or give config_url)',
+      'the OS parameter img_format is missing: pass its format, one of diskdump, extdump, ntfsdump, qcow2, e.g. -O img_format=diskdump (or give config_url)',
     );
   });
 
-  it('accepts the three image formats and refuses any other', () => {
-    for (const format of ['diskdump', 'extdump', 'ntfsdump']) checkParameterFormats(parameters({ OSP_IMG_FORMAT: format }));
+  it('accepts the four image formats and refuses any other', () => {
+    for (const format of ['diskdump', 'extdump', 'ntfsdump', 'qcow2']) checkParameterFormats(parameters({ OSP_IMG_FORMAT: format }));
     fails(
-      () => checkParameterFormats(parameters({ OSP_IMG_FORMAT: 'qcow2' })),
+      () => checkParameterFormats(parameters({ OSP_IMG_FORMAT: 'vmdk' })),
       InvalidOsParameterError,
-      'img_format "qcow2" is not supported: use diskdump, extdump, ntfsdump',
+      'img_format "vmdk" is not supported: use diskdump, extdump, ntfsdump, qcow2',
     );
-    fails(() => checkParameterFormats(parameters({ OSP_IMG_FORMAT: 'diskdump ' })), InvalidOsParameterError, 'img_format "diskdump " is not supported: use diskdump, extdump, ntfsdump');
+    fails(() => checkParameterFormats(parameters({ OSP_IMG_FORMAT: 'diskdump ' })), InvalidOsParameterError, 'img_format "diskdump " is not supported: use diskdump, extdump, ntfsdump, qcow2');
+  });
+
+  it('accepts img_checksum as sha256, sha384 or sha512 with a digest of the right length, and refuses anything else', () => {
+    checkParameterFormats(parameters({ OSP_IMG_CHECKSUM: `sha256:${'aB'.repeat(32)}` }));
+    checkParameterFormats(parameters({ OSP_IMG_CHECKSUM: `sha512:${'0'.repeat(128)}` }));
+    for (const bad of [`md5:${'0'.repeat(32)}`, `sha256:${'0'.repeat(63)}`, `sha256:${'g'.repeat(64)}`, '0'.repeat(64)]) {
+      assert.throws(
+        () => checkParameterFormats(parameters({ OSP_IMG_CHECKSUM: bad })),
+        (error: Error) => error instanceof InvalidOsParameterError && error.message.startsWith(`img_checksum "${bad}" is not a checksum: use sha256:, sha384: or sha512:`),
+      );
+    }
   });
 
   it('checks the shape of os_product_key without showing it', () => {
