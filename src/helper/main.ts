@@ -11,7 +11,7 @@
  * TRACE_PREFIX. Lines are written synchronously, so the trace is complete
  * when the helper powers the VM off with sysrq.
  */
-import { openSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { toPromise } from 'xstate';
 import { helperMachine } from '../../machines/helper/machine.ts';
@@ -70,7 +70,16 @@ function start(argv: readonly string[]): void {
   });
 }
 
+/** Written when the program starts from its startup snapshot: the init runs the plain bundle when it is missing. */
+const SNAPSHOT_STARTED = '/run/snf-image-helper.started';
+
 // Built into a V8 startup snapshot (src/helper-image/startup-snapshot.ts), the
 // program runs when the snapshot is restored, where process.argv has no script.
-if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(() => start(process.argv.slice(1)));
-else start(process.argv.slice(2));
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(() => {
+    writeFileSync(SNAPSHOT_STARTED, '');
+    start(process.argv.slice(1));
+  });
+} else {
+  start(process.argv.slice(2));
+}

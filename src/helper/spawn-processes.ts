@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { CommandFailed, type Processes } from '../effects/processes.ts';
 
 /**
@@ -6,13 +7,17 @@ import { CommandFailed, type Processes } from '../effects/processes.ts';
  * the helper VM every module costs start time under TCG, and the helper's
  * startup snapshot cannot hold child_process (Node 18 refuses it in a user
  * snapshot), so the module is loaded on the first run, after the snapshot is
- * restored. Same contract as src/effects/real/processes.ts: the environment
+ * restored. It is required, not imported: a program restored from a snapshot
+ * cannot import() ("Invalid host defined options"). Same contract as src/effects/real/processes.ts: the environment
  * extends the helper's, output is UTF-8 as written, a failure throws
  * CommandFailed unless allowFailure, a cancelled run throws the signal's reason.
  */
+/** Loads Node's builtins only, so any base path does; the bundle has no import.meta.url to give. */
+const requireBuiltin = createRequire('/');
+
 export const spawnProcesses: Processes = {
   async run(command, args, options = {}) {
-    const { spawn } = await import('node:child_process');
+    const { spawn } = requireBuiltin('node:child_process') as typeof import('node:child_process');
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ? { ...process.env, ...options.env } : process.env,
