@@ -5,6 +5,7 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   copy: () => import('./copy.ts'),
   'copy-http': () => import('./copy-http.ts'),
   deploy: () => import('./deploy.ts'),
+  'helper-compare': () => import('./helper-compare.ts'),
 };
 
 const requested = process.argv.slice(2);
