@@ -1,5 +1,7 @@
 import type { EffectContext } from '../../effects/effect.ts';
 import type { BackendsConfig } from '../backends/backends-config.ts';
+import { EmptyImage } from '../backends/backend-errors.ts';
+import { nullSource } from '../backends/null-source.ts';
 import { sourceBackendNamed } from '../backends/select-backends.ts';
 import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-format.ts';
 import { buildFilesystemDumpMbr } from '../image-format/mbr.ts';
@@ -40,6 +42,8 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
   const image = await sourceBackendNamed(input.source).open(input.imageId, input.config, ctx.signal);
   try {
     if (image.size === 0) {
+      // A source that announced bytes at selection and has none now is an image emptied in between.
+      if (input.source !== nullSource.name) throw new EmptyImage(input.imageId);
       ctx.emit(copyProgressEvent(0, 0));
       return { bytes: 0, seconds: 0, megabytesPerSecond: 0 };
     }
@@ -50,7 +54,10 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
     }
     const disk = await openDiskWriter(input.target);
     try {
-      return await copyStream(source, disk, ctx, options);
+      const summary = await copyStream(source, disk, ctx, options);
+      // A download without a Content-Length shows its emptiness only here; nothing was written.
+      if (summary.bytes === 0) throw new EmptyImage(input.imageId);
+      return summary;
     } finally {
       await disk.close();
     }

@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *   /drop-chunked.img     chunked, then the connection cut halfway
  *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
  *   /moved.img            a redirect to /image.img
+ *   /empty-chunked.img    no bytes at all, without Content-Length
  * Anything else is 404.
  */
 export interface ImageServer {
@@ -76,6 +77,9 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
       return void (head ? res.end() : sendSlowly(res, image, 1024 * 1024, 'hang'));
     case '/moved.img':
       return void res.writeHead(302, { location: '/image.img' }).end();
+    case '/empty-chunked.img':
+      res.writeHead(200);
+      return void res.end();
     default:
       res.writeHead(404).end();
   }
