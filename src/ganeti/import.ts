@@ -31,14 +31,15 @@ export class ImportStreamError extends SnfImageError {
 
 /**
  * Grows disk 0 after the import (import-resize.ts); resolves with the
- * failure's message, if any, and what the helper said it left at its size.
+ * failure's message, if any, and the helper's warnings while it grew the
+ * layout (what it left at its size, or grew with a caveat).
  */
 export type ResizeDisk = (env: Record<string, string | undefined>, logger: Logger) => Promise<ResizeOutcome>;
 
 export interface ResizeOutcome {
   readonly ok: boolean;
   readonly message?: string;
-  readonly notGrown?: readonly string[];
+  readonly layoutWarnings?: readonly string[];
 }
 
 /** Where the data comes from and the log goes, and how to reach the helper; tests pass their own. */
@@ -84,16 +85,16 @@ async function growIfAsked(env: Readonly<Record<string, string | undefined>>, di
   }
   log.info({ device: disk.path }, `growing the partition and filesystem of ${disk.path} with the helper VM (${IMPORT_RESIZE}=yes)`);
   // create's components log under their own names.
-  const { ok, message, notGrown = [] } = await io.resize(resizeEnvironment(env), logger);
+  const { ok, message, layoutWarnings: warnings = [] } = await io.resize(resizeEnvironment(env), logger);
   if (!ok) {
     throw new ImportResizeError(
       `${disk.path} holds the imported data, but growing its partition and filesystem failed: ${message ?? 'unknown reason'}. ` +
         'The guest still works at its exported size; fix the cause and run the import again, or grow it from inside the guest',
     );
   }
-  // Only what was done is claimed: the helper's layout warnings name what kept its size.
-  if (notGrown.length === 0) log.info({ device: disk.path }, `grew the partition and filesystem of ${disk.path}`);
-  else log.warn({ device: disk.path }, `grew only part of ${disk.path}; the helper left at its size: ${notGrown.join('; ')}`);
+  // Growth is claimed only when the layout tasks had nothing to say; otherwise their words are the report.
+  if (warnings.length === 0) log.info({ device: disk.path }, `grew the partition and filesystem of ${disk.path}`);
+  else log.warn({ device: disk.path }, `not all of ${disk.path} may have grown; the helper warned while growing it: ${warnings.join('; ')}`);
 }
 
 /** create's lifecycle with the null source: nothing copied, the disk-layout tasks run in the helper VM. */
@@ -102,7 +103,7 @@ async function resizeWithHelper(env: Record<string, string | undefined>, logger:
   const reports: MonitorReport[] = [];
   // Monitor messages go to stderr with the rest of the log: stdout is not ours to fill here.
   const { output } = await deploy(env, { log: logger, stdout: process.stderr, onReport: (report) => reports.push(report) });
-  if (output.ok) return { ok: true, notGrown: layoutWarnings(reports) };
+  if (output.ok) return { ok: true, layoutWarnings: layoutWarnings(reports) };
   return { ok: false, message: output.failure ? userFacingError(output.failure) : 'the helper left resources it could not release' };
 }
 
