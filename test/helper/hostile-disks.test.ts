@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat, symlink } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
+import { partitionPath } from '../../src/helper/partition-nodes.ts';
 import { helperMounts } from './support/disk-checks.ts';
 import { LoopDisks, type ImageSpec } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
@@ -70,6 +71,26 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
       },
     });
     assert.match(run.result, /^ERROR: DetectImageProperties: Partition 1 of \/dev\/loop\d+ ends at sector 2099199, past the end of the disk \(262144 sectors\)/);
+  });
+
+  it("refuses to write root's keys through a ~/.ssh that is a symlink to /, leaving the guest's / as it was", async () => {
+    const files = { ...guestFiles, 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/shadow': 'root:*:19000:0:99999:7:::\n', 'root/.profile': '' };
+    const disk = await disks.create({ table: 'dos', imageMiB: 64, diskMiB: 64, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files }] });
+    const root = partitionPath(disk, 1);
+    const build = await disks.mount(root, 'rw');
+    await symlink('/', `${build}/root/.ssh`);
+    const before = await stat(build);
+    await disks.unmount(build);
+
+    const properties = JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1' });
+    const run = await runHelperProgram(await disks.workdir(), [disk], { HOSTNAME: 'vm1', PROPERTIES: properties, AUTH_KEYS: 'ssh-ed25519 AAAAC3NzaKEY operator@example.org' }, ['MountImage', 'ChangePassword', 'UmountImage']);
+    assert.equal(run.exitCode, 1);
+    assert.equal(run.result, 'ERROR: ChangePassword: guest path /root/.ssh: is a symlink in the image: refusing to write the SSH keys of root through it\n');
+
+    const after = await disks.mount(root, 'ro,noload');
+    const now = await stat(after);
+    assert.deepEqual([now.mode, now.uid, now.gid], [before.mode, before.uid, before.gid], "the guest's / keeps its mode and owner");
+    await assert.rejects(stat(`${after}/authorized_keys`), 'no key file was written at the root');
   });
 
   it('refuses overlapping MBR partitions, and writes nothing', async () => {
