@@ -23,6 +23,8 @@ export interface CreateOptions {
   readonly stdout?: NodeJS.WritableStream;
   readonly fetch?: typeof globalThis.fetch;
   readonly backendsConfigDir?: string;
+  /** Sees every monitor message too (import's resize reads what the helper could not grow). */
+  readonly onReport?: (report: MonitorReport) => void;
 }
 
 export interface CreateResult {
@@ -70,7 +72,11 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   const openTrace = (plan: CreatePlan | undefined) =>
     trace.openAt(plan?.request.config.TRACE_DIR ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR, `${safeName(plan?.instance ?? env.INSTANCE_NAME ?? 'create')}-${stamp(clock.now())}-${nanoid(6)}.jsonl`);
 
-  actor.on('report', ({ report }) => (monitor ? monitor.send(report as MonitorMessage) : waiting.push(report)));
+  actor.on('report', ({ report }) => {
+    options.onReport?.(report);
+    if (monitor) monitor.send(report as MonitorMessage);
+    else waiting.push(report);
+  });
   const subscription = actor.subscribe((snapshot) => {
     const plan = snapshot.context.plan as CreatePlan | undefined;
     if (plan && !monitor) {

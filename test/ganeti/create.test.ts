@@ -43,7 +43,7 @@ describe('create with a stand-in helper VM', () => {
     const config = {
       IMAGE_DIR: dir,
       HELPER_DIR: join(run, 'helper'),
-      QEMU: `${STAND_IN} ${scenario}`,
+      QEMU: `${STAND_IN} ${scenario} ${join(run, 'stand-in')}`,
       HELPER_ACCEL: 'tcg',
       TRACE_DIR: join(run, 'traces'),
       VARIANTS_DIR: join(run, 'variants'),
@@ -80,34 +80,29 @@ describe('create with a stand-in helper VM', () => {
   it('copies the image, hands the helper its rules, and reports success', async () => {
     const before = await leftovers();
     const t = await setup('ok', 'success');
-    const rulesCopy = join(t.run, 'rules-seen-by-helper.json');
-    process.env.STAND_IN_RULES_COPY = rulesCopy;
-    try {
-      const { output, tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
-      assert.equal(output.ok, true, JSON.stringify(output.failure));
-      const disk = await readFile(t.disk);
-      assert.equal(disk.length, 16 * 1024 * 1024, 'the disk file keeps its size');
-      assert.ok(disk.subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
-      const rules = JSON.parse(await readFile(rulesCopy, 'utf8'));
-      assert.deepEqual(rules.devices, ['/dev/vdb']);
-      assert.equal(rules.env.HOSTNAME, 'ok.example.org');
-      assert.equal(rules.env.PASSWD, 'correct horse battery staple', 'the helper gets the password itself');
-      assert.equal(rules.env.NIC_0_MAC, 'aa:00:00:11:22:33');
-      const messages = monitorMessages(t.stdout);
-      assert.deepEqual(
-        messages.filter((m) => m.type === 'image-helper').map((m) => `${m.subtype}:${m.task}`),
-        ['task-start:FixPartitionTable', 'task-end:FixPartitionTable'],
-      );
-      const progress = messages.filter((m) => m.type === 'image-copy-progress').at(-1);
-      assert.equal(progress?.position, IMAGE_BYTES);
-      assert.ok(tracePath);
-      const traceText = await readFile(tracePath, 'utf8');
-      assert.doesNotMatch(traceText, /correct horse/);
-      assert.equal(((await stat(tracePath)).mode & 0o777), 0o600);
-      assert.deepEqual(await leftovers(), before, 'no temp dirs left behind');
-    } finally {
-      delete process.env.STAND_IN_RULES_COPY;
-    }
+    const rulesCopy = join(t.run, 'stand-in', 'rules.json');
+    const { output, tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.equal(output.ok, true, JSON.stringify(output.failure));
+    const disk = await readFile(t.disk);
+    assert.equal(disk.length, 16 * 1024 * 1024, 'the disk file keeps its size');
+    assert.ok(disk.subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
+    const rules = JSON.parse(await readFile(rulesCopy, 'utf8'));
+    assert.deepEqual(rules.devices, ['/dev/vdb']);
+    assert.equal(rules.env.HOSTNAME, 'ok.example.org');
+    assert.equal(rules.env.PASSWD, 'correct horse battery staple', 'the helper gets the password itself');
+    assert.equal(rules.env.NIC_0_MAC, 'aa:00:00:11:22:33');
+    const messages = monitorMessages(t.stdout);
+    assert.deepEqual(
+      messages.filter((m) => m.type === 'image-helper').map((m) => `${m.subtype}:${m.task}`),
+      ['task-start:FixPartitionTable', 'task-end:FixPartitionTable'],
+    );
+    const progress = messages.filter((m) => m.type === 'image-copy-progress').at(-1);
+    assert.equal(progress?.position, IMAGE_BYTES);
+    assert.ok(tracePath);
+    const traceText = await readFile(tracePath, 'utf8');
+    assert.doesNotMatch(traceText, /correct horse/);
+    assert.equal(((await stat(tracePath)).mode & 0o777), 0o600);
+    assert.deepEqual(await leftovers(), before, 'no temp dirs left behind');
   });
 
   it('writes a trace that replays to the same steps with no I/O', async () => {

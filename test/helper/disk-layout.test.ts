@@ -163,6 +163,16 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
     });
   }
 
+  it('says that an xfs root keeps its size when the mounted tasks are excluded, as in an import resize', async () => {
+    const disk = await disks.create({ table: 'dos', imageMiB: 320, diskMiB: 512, partitions: [{ type: 'L', fs: 'xfs', label: 'root', files: guestFiles('LABEL=root / xfs defaults 0 0\n') }] });
+    const run = await runHelperProgram(workdir, [disk], properties({ OSFAMILY: 'linux', ROOT_PARTITION: '1', EXCLUDE_MOUNTED_TASKS: 'yes' }));
+    assert.equal(run.result, 'SUCCESS\n', run.stderr);
+    const warning = 'WARNING: Partition 1 holds xfs, which grows only while mounted, and the mounted tasks are excluded: the filesystem keeps its size';
+    assert.equal(run.monitor[run.monitor.indexOf('TASK_START:FilesystemResizeUnmounted') + 1], warning);
+    const slack = (await partitionBytes(partitionPath(disk, 1))) - (await filesystemBytes(partitionPath(disk, 1), 'xfs'));
+    assert.ok(slack > 100 * MiB, 'and it did keep its size');
+  });
+
   it('mounts a separate /boot named by UUID in the guest fstab', async () => {
     const disk = await disks.create({
       table: 'dos',

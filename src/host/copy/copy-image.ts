@@ -1,6 +1,8 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
 import type { BackendsConfig } from '../backends/backends-config.ts';
+import { EmptyImage } from '../backends/backend-errors.ts';
 import { printableUrl } from '../backends/network-source.ts';
+import { nullSource } from '../backends/null-source.ts';
 import { sourceBackendNamed } from '../backends/select-backends.ts';
 import { COMPRESSION_MAGIC_BYTES, detectCompression } from '../image-format/compression.ts';
 import { decompressedSource } from '../image-format/decompressed-source.ts';
@@ -64,6 +66,8 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
   let source: ByteSource = image;
   try {
     if (image.size === 0) {
+      // A source that announced bytes at selection and has none now is an image emptied in between.
+      if (input.source !== nullSource.name) throw new EmptyImage(input.imageId);
       ctx.emit(copyProgressEvent(0, 0));
       return { bytes: 0, seconds: 0, megabytesPerSecond: 0 };
     }
@@ -88,6 +92,8 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
     try {
       if (source.size !== undefined && disk.capacity !== undefined && source.size > disk.capacity) throw new DiskTooSmall(disk.path, disk.capacity, source.size);
       const summary = await copyStream(source, await sparseWriter(disk, source.size, ctx.signal), ctx, options);
+      // A download without a Content-Length shows its emptiness only here; nothing was written.
+      if (summary.bytes === 0) throw new EmptyImage(input.imageId);
       hashing?.verify();
       return summary;
     } finally {

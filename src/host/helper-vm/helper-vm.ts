@@ -8,6 +8,7 @@ import type { Logger } from '../../log.ts';
 import type { HelperExit, HelperResult, HelperSignal } from '../../../machines/host/ports.ts';
 import { TRACE_PREFIX } from '../../helper/helper-args.ts';
 import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monitor-parser.ts';
+import { childEnvironment } from '../../effects/child-environment.ts';
 
 /**
  * The file descriptor the helper process writes the monitor channel to. It
@@ -44,7 +45,7 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
   return (spec, ctx) =>
     new Promise((resolve, reject) => {
       if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
-      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
       const pid = child.pid;
       if (pid === undefined) {
         child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));

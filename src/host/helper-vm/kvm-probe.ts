@@ -3,6 +3,7 @@ import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCELERATOR_ARGS, optionValue, type Accelerator } from './qemu-command.ts';
+import { childEnvironment } from '../../effects/child-environment.ts';
 
 /** HELPER_ACCEL: `auto` uses KVM when the probe boots under it, TCG otherwise. */
 export type AcceleratorSetting = 'auto' | Accelerator;
@@ -48,7 +49,7 @@ export async function bootsUnder(qemu: string, accelerator: Accelerator, timeout
       '-device', `isa-debug-exit,iobase=${DEBUG_EXIT_PORT},iosize=1`,
     ];
     return await new Promise<boolean>((resolve) => {
-      const child = spawn(qemu, args, { detached: true, stdio: 'ignore' });
+      const child = spawn(qemu, args, { detached: true, stdio: 'ignore', env: childEnvironment() });
       const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), timeoutMs);
       child.once('error', () => {
         clearTimeout(timer);

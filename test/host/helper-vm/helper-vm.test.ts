@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
 import { createRunHelper, HelperLaunchFailed, readResult, signalHelper } from '../../../src/host/helper-vm/helper-vm.ts';
 
-const STAND_IN = fileURLToPath(new URL('../fixtures/stand-in-helper.sh', import.meta.url));
+const STAND_IN = fileURLToPath(new URL('../../fixtures/stand-in-helper.sh', import.meta.url));
 
 function memoryLogger() {
   const lines: { msg: string; [key: string]: unknown }[] = [];
