@@ -8,6 +8,7 @@ import { setShadowHash } from '../linux/shadow.ts';
 import { envFlag, envSecretText, envText, guestRoot } from '../linux/task-env.ts';
 import type { GuestRoot } from '../linux/guest-path.ts';
 import type { Task, TaskContext } from '../task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 const NAME = 'ChangePassword';
 const PRIORITY = 50;
@@ -23,6 +24,7 @@ export const changePassword: Task = {
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
+  askedFor: { families: OS_FAMILIES, whenSet: ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS'] },
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,

@@ -2,6 +2,7 @@ import { SnfImageError } from '../../errors.ts';
 import { filesystemType } from '../detection.ts';
 import type { Task } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Filesystems the mounted task grows online; nothing to do for them here, and nothing to warn about. */
 const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
@@ -17,6 +18,7 @@ export const filesystemResizeUnmounted: Task = {
   runAfter: ['FixPartitionTable'],
   runBefore: [],
   families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
   uses: [],
   attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },

@@ -5,6 +5,7 @@ import { envText } from '../linux/task-env.ts';
 import { isExtended, isLogical, partitionEnd, readPartitionTable, type Partition, type PartitionTable } from '../partition-table.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Partitions start on 1 MiB boundaries (2048 sectors of 512 bytes), as fdisk and parted place them. */
 const ALIGNMENT_SECTORS = 2048;
@@ -26,6 +27,7 @@ export const fixPartitionTable: Task = {
   runBefore: [],
   // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
   families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
   uses: [],
   attributes: { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
