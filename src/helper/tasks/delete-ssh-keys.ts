@@ -29,7 +29,7 @@ export const deleteSshKeys: Task = {
   name: NAME,
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  families: UNIX_FAMILIES,
   askedFor: { families: UNIX_FAMILIES },
   requires: ['TARGET'],
   uses: ['HOSTNAME'],

@@ -5,6 +5,7 @@ import { envText } from '../linux/task-env.ts';
 import { isExtended, isLogical, partitionEnd, readPartitionTable, type Partition, type PartitionTable } from '../partition-table.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+import { fixDisklabel } from '../bsd/fix-disklabel.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Partitions start on 1 MiB boundaries (2048 sectors of 512 bytes), as fdisk and parted place them. */
@@ -25,17 +26,18 @@ export const fixPartitionTable: Task = {
   priority: 10,
   runAfter: [],
   runBefore: [],
-  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
-  families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
   uses: [],
   attributes: { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
   async run(ctx) {
     const { disk, partition: number } = diskAndResizePartition(ctx);
+    const family = envText(ctx.env, 'PROPERTY_OSFAMILY');
+    if (family === 'openbsd' || family === 'netbsd') return fixDisklabel(ctx, disk);
     const sfdisk = new Sfdisk(ctx.processes, disk, ctx.signal);
     let table = await readPartitionTable(ctx.processes, disk);
-    if (envText(ctx.env, 'PROPERTY_OSFAMILY') === 'freebsd' && table.label !== 'gpt') {
+    if (family === 'freebsd' && table.label !== 'gpt') {
       throw new SnfImageError('For FreeBSD images only GUID Partition Tables are supported.');
     }
     if (table.label === 'gpt') {
