@@ -27,8 +27,8 @@ export function findBsdSlice(mbr: Buffer): BsdSlice | undefined {
 /**
  * The Linux partition number of each disklabel partition, as the kernel's
  * msdos parser and libblkid (partx) number them: partitions in use, in label
- * order, from 5 on, leaving out one that is the slice itself and any that
- * reach outside the slice. An image with logical partitions as well is not
+ * order, from 5 on, leaving out any that reach outside the slice; one that is
+ * exactly the slice gets no node of its own and is reached as the slice. An image with logical partitions as well is not
  * a BSD layout this supports.
  */
 export function linuxPartitionNumbers(label: DiskLabel, slice: BsdSlice): Map<string, number> {
@@ -36,7 +36,11 @@ export function linuxPartitionNumbers(label: DiskLabel, slice: BsdSlice): Map<st
   let next = 5;
   for (const p of label.partitions) {
     if (p.fstype === FS_UNUSED || p.size === 0) continue;
-    if (p.offset === slice.start && p.size === slice.size) continue;
+    // The slice's own node holds a partition that is the whole slice (a one-partition image's root).
+    if (p.offset === slice.start && p.size === slice.size) {
+      numbers.set(p.letter, slice.number);
+      continue;
+    }
     if (p.offset < slice.start || p.offset + p.size > slice.start + slice.size) continue;
     numbers.set(p.letter, next++);
   }

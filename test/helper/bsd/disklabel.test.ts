@@ -140,4 +140,9 @@ describe('BSD slice', () => {
     const numbers = linuxPartitionNumbers(parse(spec), { number: 1, flavour: 'netbsd', start: 64, size: IMAGE - 64 });
     assert.deepEqual([...numbers], [['a', 5], ['b', 6]]);
   });
+
+  it('reaches a partition that is the whole slice through the slice itself', () => {
+    const spec = layout('openbsd', { partitions: [{ letter: 'a', offset: 64, size: IMAGE - 64, fstype: 7 }, { letter: 'c', offset: 0, size: IMAGE, fstype: 0 }] });
+    assert.deepEqual([...linuxPartitionNumbers(parse(spec), { number: 1, flavour: 'openbsd', start: 64, size: IMAGE - 64 })], [['a', 1]]);
+  });
 });
