@@ -133,9 +133,9 @@ export const GPT_FREEBSD_UFS = '516E7CB6-6ECF-11D6-8FF8-00022D09712B';
 
 /**
  * Writes a FreeBSD-style GPT image: one freebsd-ufs partition from sector
- * 2048 to the end of the image, holding a UFS2 made by makefs from `files`.
+ * 2048 to the end of the image, holding a UFS made by makefs from `files`.
  */
-export async function writeFreebsdGptImage(file: string, options: { imageMiB: number; files: Readonly<Record<string, string>>; workdir: string }): Promise<void> {
+export async function writeFreebsdGptImage(file: string, options: { imageMiB: number; version: 1 | 2; files: Readonly<Record<string, string>>; workdir: string }): Promise<void> {
   await writeFile(file, '');
   await truncate(file, options.imageMiB * 1024 * 1024);
   await realProcesses.run('sfdisk', ['--quiet', file], { input: `label: gpt\n2048,,${GPT_FREEBSD_UFS}\n` });
@@ -148,7 +148,7 @@ export async function writeFreebsdGptImage(file: string, options: { imageMiB: nu
       await mkdir(join(tree, path, '..'), { recursive: true });
       await writeFile(join(tree, path), content);
     }
-    await realProcesses.run('makefs', ['-t', 'ffs', '-B', 'le', '-o', 'version=2', '-f', '256', '-s', `${partition.size * SECTOR}`, fs, tree]);
+    await realProcesses.run('makefs', ['-t', 'ffs', '-B', 'le', '-o', `version=${options.version}`, '-f', '256', '-s', `${partition.size * SECTOR}`, fs, tree]);
     await realProcesses.run('dd', [`if=${fs}`, `of=${file}`, 'bs=512', `seek=${partition.start}`, 'conv=notrunc,sparse', 'status=none']);
   } finally {
     await rm(tree, { recursive: true, force: true });
