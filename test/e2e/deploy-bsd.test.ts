@@ -32,6 +32,8 @@ function readBackScript(family: string, name: string): string {
     '! ls etc/ssh/ssh_host_* >/dev/null 2>&1',
     family === 'freebsd' ? `grep -qx 'growfs_enable="YES"' etc/rc.conf && test -e firstboot` : family === 'netbsd' ? `grep -qx 'resize_root="YES"' etc/rc.conf` : 'grep -q "^/sbin/growfs -y 0123456789abcdef.a$" etc/rc.firsttime',
     `test "$(cat etc/motd.snf)" = "from personality"`,
+    // The instance's one NIC, with no IP: DEFAULT_NIC_CONFIG's DHCP on the virtio interface.
+    `grep -qi dhcp ${{ freebsd: 'etc/rc.conf', openbsd: 'etc/hostname.vio0', netbsd: 'etc/ifconfig.vioif0' }[family]}`,
   ];
   return `#!/bin/sh\ncd "$SNF_IMAGE_TARGET" || exit 1\n${checks.map((c, i) => `${c} || { echo "read-back check ${i + 1} failed: ${c.replace(/"/g, "'")}" >&2; exit 1; }`).join('\n')}\n`;
 }
@@ -77,7 +79,7 @@ describe('deploying BSD images through the real helper VM', { timeout: 30 * 60_0
       const name = `${family}1.example.org`;
       const personality = JSON.stringify([{ path: '/etc/motd.snf', contents: Buffer.from('from personality').toString('base64'), owner: 'root', group: 'wheel', mode: 0o644 }]);
 
-      const first = await create(dir, name, `${family}.img`, { OSP_IMG_PASSWD: PASSWORD, OSP_IMG_PERSONALITY: personality, OSP_IMG_PROPERTIES: JSON.stringify({ EXCLUDE_TASK_CONFIGURENETWORK: 'yes' }) });
+      const first = await create(dir, name, `${family}.img`, { OSP_IMG_PASSWD: PASSWORD, OSP_IMG_PERSONALITY: personality });
       const errors = first.monitor.filter((m) => m.type === 'image-error' || m.subtype === 'error');
       assert.ok(first.ok, JSON.stringify(first.failure ?? errors));
       const warnings = first.monitor.filter((m) => m.subtype === 'warning').map((m) => String(m.messages));

@@ -24,6 +24,7 @@ import { writeExtendFilesystemScript } from '../windows/extend-filesystem-script
 import { withBsdHalf } from '../bsd/with-bsd-half.ts';
 import { assignBsdHostname } from '../bsd/hostname.ts';
 import { arrangeFirstBootGrowth, reportUfsNotGrownHere } from '../bsd/first-boot-growth.ts';
+import { configureBsdNetwork } from '../bsd/network.ts';
 
 /**
  * Every task the helper knows, in no particular order: the planner orders
@@ -46,7 +47,7 @@ export const TASKS: readonly Task[] = [
   withBsdHalf(withWindowsHalf(assignHostname, assignComputerName), assignBsdHostname),
   changeMachineId,
   withWindowsHalf(changePassword, changeWindowsPasswords),
-  configureNetwork,
+  withBsdHalf(configureNetwork, configureBsdNetwork),
   deleteSshKeys,
   selinuxAutorelabel,
   enforcePersonality,

@@ -52,6 +52,32 @@ describe('BSD tasks on guest trees', () => {
     });
   }
 
+  /** Two virtio NICs (static IPv4 with SLAAC, DHCP) and an e1000 with DHCPv6, as Ganeti passes them. */
+  const NICS = {
+    NIC_COUNT: '3',
+    DHCP_TAGS: 'dhcp',
+    STATEFUL_DHCPV6_TAGS: 'dhcpv6',
+    NIC_0_MAC: 'aa:00:00:00:00:01', NIC_0_FRONTEND_TYPE: 'paravirtual', NIC_0_IP: '192.0.2.10', NIC_0_NETWORK_SUBNET: '192.0.2.0/24', NIC_0_NETWORK_GATEWAY: '192.0.2.1', NIC_0_NETWORK_GATEWAY6: 'fe80::1', NIC_0_NETWORK_SUBNET6: '2001:db8::/64',
+    NIC_1_MAC: 'aa:00:00:00:00:02', NIC_1_FRONTEND_TYPE: 'paravirtual', NIC_1_IP: '198.51.100.7', NIC_1_NETWORK_SUBNET: '198.51.100.0/24', NIC_1_NETWORK_TAGS: 'dhcp',
+    NIC_2_MAC: 'aa:00:00:00:00:03', NIC_2_FRONTEND_TYPE: 'e1000', NIC_2_NETWORK_GATEWAY6: 'fe80::1', NIC_2_NETWORK_TAGS: 'dhcpv6',
+  };
+
+  for (const family of FAMILIES) {
+    it(`ConfigureNetwork writes ${family}'s own network files, the interfaces named by driver and model`, async () => {
+      const root = await bsdTree(family);
+      const run = await runTaskOn(task('ConfigureNetwork'), root, { ...NICS, PROPERTY_OSFAMILY: family });
+      await assertGolden(`configure-network/${family}`, run.report);
+      if (family !== 'freebsd') assert.ok(run.warnings.some((w) => w.startsWith(`DHCPv6 is not configured on ${family === 'openbsd' ? 'OpenBSD' : 'NetBSD'}`)), run.warnings.join('\n'));
+    });
+  }
+
+  it('refuses a NIC model the BSD has no driver for, naming it', async () => {
+    const root = await bsdTree('openbsd');
+    await assert.rejects(runTaskOn(task('ConfigureNetwork'), root, { NIC_COUNT: '1', NIC_0_MAC: 'aa:00:00:00:00:01', NIC_0_FRONTEND_TYPE: 'virtio-fancy', DEFAULT_NIC_CONFIG: 'dhcp', PROPERTY_OSFAMILY: 'openbsd' }), {
+      message: /^NIC 0 is a virtio-fancy, which openbsd has no known driver for/,
+    });
+  });
+
   for (const family of ['freebsd', 'netbsd'] as const) {
     it(`FilesystemResizeMounted has ${family} grow its root at first boot, and says so`, async () => {
       const root = await bsdTree(family);
