@@ -85,6 +85,7 @@ async function identifyBsdSlice(deps: DetectionDeps, disk: string, partition: Pa
   const numbers = linuxPartitionNumbers(label, slice);
   for (const p of label.partitions.filter((p) => p.fstype === FS_BSDFFS && numbers.has(p.letter))) {
     const number = numbers.get(p.letter)!;
+    // The check is the same for every BSD: a UFS holding /etc/fstab (the freebsd entry of ROOT_FILESYSTEMS).
     if (await checkRoot(deps, disk, { ...partition, number }, 'freebsd')) return { osFamily, rootPartition: number };
   }
   return { osFamily };

@@ -1,3 +1,4 @@
+import { envText } from '../linux/task-env.ts';
 import type { TaskContext } from '../task.ts';
 import { partitionsOf } from '../tasks/disk-task.ts';
 import { readBsdLayout, resizeSlice, writeBsdLayout } from './bsd-slice.ts';
@@ -17,4 +18,5 @@ export async function fixDisklabel(ctx: TaskContext, disk: string): Promise<void
   await writeBsdLayout(disk, { mbr: resizeSlice(mbr, slice, sectors), slice, label: growth.bytes });
   await partitionsOf(ctx).refresh(disk);
   if (growth.notGrown) ctx.warn(`The ${slice.flavour} disklabel now covers the whole disk, but no partition was grown: ${growth.notGrown}`);
+  if (envText(ctx.env, 'PROPERTY_SWAP')) ctx.warn(`SWAP is not applied to ${slice.flavour} disklabels: no swap partition was added`);
 }

@@ -19,7 +19,8 @@ const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
  * larger) disk, and adds the swap partition the SWAP property asks for
  * (`N:SIZE`, SIZE in MiB) at the end (snf-image's 10FixPartitionTable). On GPT
  * the backup header moves to the disk's new end first. A logical partition
- * grows together with its extended partition.
+ * grows together with its extended partition. OpenBSD and NetBSD images grow
+ * their MBR slice and disklabel instead (src/helper/bsd/fix-disklabel.ts).
  */
 export const fixPartitionTable: Task = {
   name: 'FixPartitionTable',
