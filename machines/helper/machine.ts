@@ -142,6 +142,8 @@ export const helperMachine = withPorts<HelperEffects>()(setup({
     allTasksExcluded: ({ context }) => excludeAllTasks(context.properties),
     propertiesMissing: ({ context }) => needsDetection(context),
     detectedPropertiesInvalid: ({ context }) => invalidProperties(context.properties) !== undefined,
+    // Only planning sets a failure without leaving for `failing` at once: one the family cannot do.
+    planFailed: ({ context }) => context.failure !== undefined,
     planIsEmpty: ({ context }) => context.plan.length === 0,
     taskSkipped: ({ context }) => !currentStep(context).run,
     taskLacksValues: ({ context }) => checkTaskValues(currentDescription(context), isSet(context)).error !== undefined,
@@ -287,10 +289,10 @@ export const helperMachine = withPorts<HelperEffects>()(setup({
 
     planning: {
       entry: assign(({ context }) => {
-        const plan = planTasks({ tasks: context.taskTable, osFamily: context.properties.OSFAMILY as OsFamily, properties: context.properties });
-        return { plan: plan.steps, current: 0, outbox: [...context.outbox, ...plan.warnings.map(warningLine)] };
+        const plan = planTasks({ tasks: context.taskTable, osFamily: context.properties.OSFAMILY as OsFamily, properties: context.properties, isSet: isSet(context) });
+        return { plan: plan.steps, current: 0, outbox: [...context.outbox, ...plan.warnings.map(warningLine)], ...(plan.failure ? { failure: plan.failure } : {}) };
       }),
-      always: [{ guard: 'planIsEmpty', target: 'finishing' }, { target: 'startingTask' }],
+      always: [{ guard: 'planFailed', target: 'failing' }, { guard: 'planIsEmpty', target: 'finishing' }, { target: 'startingTask' }],
     },
 
     startingTask: {

@@ -20,6 +20,12 @@ export interface Plan {
   readonly steps: readonly PlannedTask[];
   /** Warnings about the properties the plan read (check_yes_no). */
   readonly warnings: readonly string[];
+  /**
+   * Set when the deployment asks for work the OS family has no
+   * implementation of: the run must fail before touching the disk rather
+   * than skip the task and report SUCCESS.
+   */
+  readonly failure?: { readonly task: string; readonly reason: string };
 }
 
 export interface PlanInput {
@@ -27,9 +33,11 @@ export interface PlanInput {
   readonly osFamily: OsFamily;
   /** Image properties by upper-case name (OSFAMILY, EXCLUDE_TASK_ADDSWAP, ...). */
   readonly properties: Readonly<Record<string, string>>;
+  /** Whether a task value (HOSTNAME, PASSWD, PROPERTY_SWAP, ...) is set and not empty. */
+  readonly isSet: (name: string) => boolean;
 }
 
-export function planTasks({ tasks, osFamily, properties }: PlanInput): Plan {
+export function planTasks({ tasks, osFamily, properties, isSet }: PlanInput): Plan {
   const warnings: string[] = [];
   const flag = (name: string) =>
     checkYesNo(name, properties[name], (message) => {
@@ -40,17 +48,55 @@ export function planTasks({ tasks, osFamily, properties }: PlanInput): Plan {
   const cloudInit = flag('CLOUD_INIT');
   const allowOverride = flag('ALLOW_MOUNTED_TASK_OVERWRITING');
 
+  const missing: TaskDeclaration[] = [];
   const steps = orderTasks(tasks).map((task): PlannedTask => {
     const skip = (skipWarning?: string): PlannedTask => ({ task: task.name, run: false, overridable: false, ...(skipWarning ? { skipWarning } : {}) });
     const { attributes: a } = task;
-    if (!task.families.includes(osFamily)) return skip();
-    if (a.excludable && flag(`EXCLUDE_TASK_${task.name.toUpperCase()}`)) return skip(`Task ${task.name} was excluded and will not run.`);
-    if (a.fsResizeExcludable && excludeResize) return skip(`Task ${task.name} was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.`);
-    if (a.mountedExcludable && excludeMounted) return skip(`Task ${task.name} was excluded by EXCLUDE_MOUNTED_TASKS and will not run.`);
-    if (a.cloudInitExcludable && cloudInit) return skip(`Task ${task.name} not running when cloud-init enabled.`);
+    const exclusion =
+      a.excludable && flag(`EXCLUDE_TASK_${task.name.toUpperCase()}`) ? `Task ${task.name} was excluded and will not run.`
+      : a.fsResizeExcludable && excludeResize ? `Task ${task.name} was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.`
+      : a.mountedExcludable && excludeMounted ? `Task ${task.name} was excluded by EXCLUDE_MOUNTED_TASKS and will not run.`
+      : a.cloudInitExcludable && cloudInit ? `Task ${task.name} not running when cloud-init enabled.`
+      : undefined;
+    if (!task.families.includes(osFamily)) {
+      if (!isAskedFor(task, osFamily, isSet)) return skip();
+      // The image gave up what the family cannot have: say so, as for any excluded task.
+      if (exclusion) return skip(exclusion);
+      missing.push(task);
+      return skip();
+    }
+    if (exclusion) return skip(exclusion);
     return { task: task.name, run: true, overridable: a.overwritable && allowOverride };
   });
-  return { steps, warnings };
+  return { steps, warnings, ...(missing.length > 0 ? { failure: notImplemented(missing, osFamily, isSet) } : {}) };
+}
+
+function isAskedFor(task: TaskDeclaration, osFamily: OsFamily, isSet: (name: string) => boolean): boolean {
+  const asked = task.askedFor;
+  if (!asked || !asked.families.includes(osFamily)) return false;
+  return asked.whenSet === undefined || asked.whenSet.some(isSet);
+}
+
+/** One sentence naming the family, the first task it lacks (with what asked for it and how to exclude it), and any others. */
+function notImplemented(missing: readonly TaskDeclaration[], osFamily: OsFamily, isSet: (name: string) => boolean): { task: string; reason: string } {
+  const [first, ...others] = missing as [TaskDeclaration, ...TaskDeclaration[]];
+  const setValues = (first.askedFor!.whenSet ?? []).filter(isSet);
+  const because = setValues.length > 0 ? `the deployment sets ${setValues.join(', ')}` : `snf-image does it for every ${osFamily} image`;
+  const also = others.length > 0 ? `; it lacks ${others.map((t) => t.name).join(', ')} too` : '';
+  return {
+    task: first.name,
+    reason: `task ${first.name} is not implemented for OSFAMILY ${osFamily} and ${because}: no task ran; exclude the task with ${exclusionHint(first)} to deploy without it${also}`,
+  };
+}
+
+function exclusionHint(task: TaskDeclaration): string {
+  const a = task.attributes;
+  const hints = [
+    ...(a.excludable ? [`EXCLUDE_TASK_${task.name.toUpperCase()}=yes`] : []),
+    ...(a.fsResizeExcludable ? ['EXCLUDE_FILESYSTEMRESIZE_TASKS=yes'] : []),
+    ...(a.mountedExcludable ? ['EXCLUDE_MOUNTED_TASKS=yes'] : []),
+  ];
+  return hints.length > 0 ? hints.join(' or ') : 'EXCLUDE_ALL_TASKS=yes';
 }
 
 /**

@@ -4,6 +4,21 @@ import type { Secret } from '../../src/effects/secret.ts';
 export const OS_FAMILIES = ['linux', 'windows', 'windows-legacy', 'freebsd', 'openbsd', 'netbsd'] as const;
 export type OsFamily = (typeof OS_FAMILIES)[number];
 
+/** The families snf-image treats as Unix: /etc files, master.passwd or shadow, sshd. */
+export const UNIX_FAMILIES = ['linux', 'freebsd', 'openbsd', 'netbsd'] as const satisfies readonly OsFamily[];
+
+/**
+ * When a deployment asks for a task's work: on the given families (those
+ * snf-image did the work for), whenever one of `whenSet` is set, or always
+ * when `whenSet` is absent. The task's `families` say where it is
+ * implemented; a family asked for but not implemented must fail the
+ * deployment, not skip the task in silence and report SUCCESS.
+ */
+export interface AskedFor {
+  readonly families: readonly OsFamily[];
+  readonly whenSet?: readonly string[];
+}
+
 /**
  * The exclusion attributes of a task, as snf-image's task_init_as gives them:
  * which EXCLUDE_* properties (and cloud-init mode) skip it, and whether an
@@ -37,7 +52,10 @@ export interface TaskDeclaration {
   readonly priority: number;
   readonly runAfter: readonly string[];
   readonly runBefore: readonly string[];
+  /** The families the task is implemented for. */
   readonly families: readonly OsFamily[];
+  /** Where and when the deployment expects the task's work; absent: never (a helper step such as MountImage, or a family's extra). */
+  readonly askedFor?: AskedFor;
   /** Values without which the task cannot run: missing is an error naming them. */
   readonly requires: readonly string[];
   /** Values the task uses when present: missing is a warning. */

@@ -11,6 +11,7 @@ import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPa
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
 import { buildStartupSnapshot } from './startup-snapshot.ts';
+import { buildUfsModuleLayer, UFS_MODULE_PATH, ufsLayerFiles } from './ufs-module.ts';
 
 /** What a HELPER_DIR holds (docs/helper-image.md describes each file). */
 export const helperDirFiles = {
@@ -78,6 +79,7 @@ interface HelperDirParts {
   readonly key: string;
   readonly rootLayer: string;
   readonly kernelLayer: string;
+  readonly ufsLayer: string;
   readonly kernel: KernelPackage;
   readonly program: HelperProgram;
 }
@@ -98,7 +100,7 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
   for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(dir, file))).size;
   const manifest = {
     recipe: parts.key,
-    layers: { root: basename(rootLayer), kernel: basename(kernelLayer) },
+    layers: { root: basename(rootLayer), kernel: basename(kernelLayer), ufs: basename(parts.ufsLayer) },
     kernel: {
       package: parts.kernel.name,
       version: parts.kernel.version,
@@ -107,7 +109,7 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
     helperProgram: program.source,
     startupSnapshot: program.snapshotScript !== undefined,
     sizes,
-    buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), initrd: initrdSeconds },
+    buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), ufs: await buildSecondsOf(parts.ufsLayer), initrd: initrdSeconds },
     builtAt: new Date().toISOString(),
   };
   await writeFile(join(dir, helperDirFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -132,17 +134,21 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
     const kernel = await resolveKernelPackage(processes);
     const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
-    const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version] });
+    const ufsKey = await cacheKey({ files: [sourceOf('ufs-module.ts')], values: [kernel.name, kernel.version] });
+    const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version, ufsKey] });
     const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
+    const ufsLayer = join(cacheDir, 'layers', `ufs-${ufsKey}`);
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
     const helperDir = join(cacheDir, key);
 
     await ensureLayer(rootLayer, tools, async (scratch) => buildRootLayer(scratch, await readList(recipeFiles.packages), tools));
-    await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools));
+    await ensureLayer(ufsLayer, tools, async (scratch) => buildUfsModuleLayer(scratch, kernel, tools));
+    const extraModules = { [UFS_MODULE_PATH]: join(ufsLayer, ufsLayerFiles.module) };
+    await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools, extraModules));
     await buildOnce(helperDir, tools, async (scratch) => {
       requireRoot();
-      await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, kernel, program }, processes);
+      await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, ufsLayer, kernel, program }, processes);
     });
     return helperDir;
   });

@@ -78,14 +78,16 @@ async function moduleClosure(tree: string, release: string, modules: readonly st
 
 /**
  * Builds the kernel layer into `layer`: the ELF kernel and the listed modules
- * of the Debian kernel package. The package is downloaded and unpacked in a
- * temporary directory, never installed on the host.
+ * of the Debian kernel package, plus modules built here (`extraModules`, by
+ * their path in the module tree, e.g. updates/ufs.ko). The package is
+ * downloaded and unpacked in a temporary directory, never installed on the host.
  */
 export async function buildKernelLayer(
   layer: string,
   kernel: KernelPackage,
   modules: readonly string[],
   tools: { log: Logger; processes: Processes },
+  extraModules: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const { processes, log } = tools;
   const scratch = await mkdtemp(join(tmpdir(), 'snf-image-kernel-'));
@@ -112,6 +114,10 @@ export async function buildKernelLayer(
     for (const file of await moduleClosure(moduleRoot, release, modules, processes)) {
       await mkdir(dirname(join(to, file)), { recursive: true });
       await cp(join(from, file), join(to, file));
+    }
+    for (const [path, file] of Object.entries(extraModules)) {
+      await mkdir(dirname(join(to, path)), { recursive: true });
+      await cp(file, join(to, path));
     }
     for (const index of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) await cp(join(from, index), join(to, index));
     await processes.run('depmod', ['-b', subset, release]);

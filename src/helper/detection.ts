@@ -10,6 +10,9 @@ import { checkTableBounds } from './table-bounds.ts';
 import { readPartitionTable, partitionToResize, type Partition, type PartitionTable } from './partition-table.ts';
 import type { PartitionNodes } from './task.ts';
 import type { OsFamily } from '../../machines/helper/task-declaration.ts';
+import { linuxPartitionNumbers, readBsdLayout } from './bsd/bsd-slice.ts';
+import { FS_BSDFFS } from './bsd/disklabel.ts';
+import { ufsType } from './bsd/ufs.ts';
 
 export class DetectionError extends SnfImageError {
   override readonly name = 'DetectionError';
@@ -52,6 +55,8 @@ export async function detectImage(deps: DetectionDeps, input: DetectInput): Prom
   }
   if (!input.detectOsFamily && !input.detectRootPartition) return { resizePartition: resize.number };
   for (const partition of [...table.partitions].sort((a, b) => a.number - b.number)) {
+    const bsd = table.label === 'dos' ? await identifyBsdSlice(deps, input.device, partition) : undefined;
+    if (bsd) return { ...bsd, resizePartition: resize.number };
     const osFamily = await identify(deps, input.device, table, partition);
     if (osFamily) return { osFamily, rootPartition: partition.number, resizePartition: resize.number };
   }
@@ -60,9 +65,8 @@ export async function detectImage(deps: DetectionDeps, input: DetectInput): Prom
 
 async function identify(deps: DetectionDeps, disk: string, table: PartitionTable, partition: Partition): Promise<OsFamily | undefined> {
   if (table.label === 'dos') {
-    // BSD slices are taken on their type alone: Linux cannot mount their disklabel partitions by slice.
-    const bsd = ({ a5: 'freebsd', a6: 'openbsd', a9: 'netbsd' } as const)[partition.type as 'a5' | 'a6' | 'a9'];
-    if (bsd) return bsd;
+    // FreeBSD is deployed from GPT only; its slice is taken on its type alone, and FixPartitionTable says so.
+    if (partition.type === 'a5') return 'freebsd';
     if (partition.type === '7') return checkRoot(deps, disk, partition, 'windows');
     if (partition.type === '83') return checkRoot(deps, disk, partition, 'linux');
     return undefined;
@@ -77,6 +81,27 @@ async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number
   return Math.floor(Number(stdout.trim()) / sectorSize);
 }
 
+/**
+ * An OpenBSD or NetBSD slice: its disklabel is read (a damaged or hostile
+ * one fails detection with a sentence saying what is wrong) and the root is
+ * the first FFS partition holding /etc/fstab, by the number Linux gives it
+ * (5 and on). The family is the slice's even when no root is found, as in
+ * snf-image; ROOT_PARTITION then stays missing and the run says so.
+ */
+async function identifyBsdSlice(deps: DetectionDeps, disk: string, partition: Partition): Promise<{ osFamily: OsFamily; rootPartition?: number } | undefined> {
+  const osFamily = ({ a6: 'openbsd', a9: 'netbsd' } as const)[partition.type as 'a6' | 'a9'];
+  if (!osFamily) return undefined;
+  const { stdout } = await deps.processes.run('blockdev', ['--getsz', disk], { signal: deps.signal });
+  const { label, slice } = await readBsdLayout(disk, Number(stdout.trim()));
+  const numbers = linuxPartitionNumbers(label, slice);
+  for (const p of label.partitions.filter((p) => p.fstype === FS_BSDFFS && numbers.has(p.letter))) {
+    const number = numbers.get(p.letter)!;
+    // The check is the same for every BSD: a UFS holding /etc/fstab (the freebsd entry of ROOT_FILESYSTEMS).
+    if (await checkRoot(deps, disk, { ...partition, number }, 'freebsd')) return { osFamily, rootPartition: number };
+  }
+  return { osFamily };
+}
+
 export async function filesystemType(processes: Processes, device: string): Promise<string | undefined> {
   const { exitCode, stdout } = await processes.run('blkid', ['-o', 'value', '-s', 'TYPE', device], { allowFailure: true });
   return exitCode === 0 && stdout.trim() !== '' ? stdout.trim() : undefined;
@@ -88,7 +113,8 @@ async function checkRoot(deps: DetectionDeps, disk: string, partition: Partition
   if (!fstype || !ROOT_FILESYSTEMS[family].test(fstype)) return undefined;
   const mountpoint = await mkdtemp(join(tmpdir(), 'snf-image-probe-'));
   try {
-    const mounted = await deps.processes.run('mount', [...readOnlyMount(fstype), device, mountpoint], { allowFailure: true, signal: deps.signal });
+    const options = fstype === 'ufs' ? ['-t', 'ufs', '-o', `ro,ufstype=${await ufsType(deps.processes, device)}`] : readOnlyMount(fstype);
+    const mounted = await deps.processes.run('mount', [...options, device, mountpoint], { allowFailure: true, signal: deps.signal });
     if (mounted.exitCode !== 0) return undefined;
     try {
       if (family === 'windows') return await windowsFamily(deps.processes, mountpoint);

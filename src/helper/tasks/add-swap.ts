@@ -6,6 +6,7 @@ import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-ta
 import { parseSwapSpec, type SwapSpec } from '../linux/swap-spec.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task, TaskContext } from '../task.ts';
+import { UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 const NAME = 'AddSwap';
 const PRIORITY = 50;
@@ -19,6 +20,7 @@ export const addSwap: Task = {
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
+  askedFor: { families: UNIX_FAMILIES, whenSet: ['PROPERTY_SWAP'] },
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,

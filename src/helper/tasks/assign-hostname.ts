@@ -5,6 +5,7 @@ import { checkHostname, updateHostsFile, writeHostnameFiles } from '../linux/hos
 import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Gives a Linux guest the instance name as its hostname (snf-image's 50AssignHostname). */
 export const assignHostname: Task = {
@@ -12,6 +13,7 @@ export const assignHostname: Task = {
   priority: 50,
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
+  askedFor: { families: OS_FAMILIES, whenSet: ['HOSTNAME'] },
   requires: ['TARGET', 'HOSTNAME'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,

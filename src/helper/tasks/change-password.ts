@@ -8,13 +8,16 @@ import { setShadowHash } from '../linux/shadow.ts';
 import { envFlag, envSecretText, envText, guestRoot } from '../linux/task-env.ts';
 import type { GuestRoot } from '../linux/guest-path.ts';
 import type { Task, TaskContext } from '../task.ts';
+import { OS_FAMILIES, UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
+import { bsdFamily, isBsdFamily } from '../bsd/bsd-task.ts';
+import { MASTER_PASSWD, rebuildPasswordDatabasesAtFirstBoot, setMasterPasswdHash } from '../bsd/master-passwd.ts';
 
 const NAME = 'ChangePassword';
 const PRIORITY = 50;
 
 /**
  * Sets the password of the image's users (USERS, default root) in the guest's
- * /etc/shadow and adds auth_keys to their authorized keys (snf-image's
+ * /etc/shadow (/etc/master.passwd on the BSDs) and adds auth_keys to their authorized keys (snf-image's
  * 50ChangePassword). img_passwd is hashed here in the helper; img_passwd_hash
  * is written as given.
  */
@@ -22,7 +25,8 @@ export const changePassword: Task = {
   name: NAME,
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  families: UNIX_FAMILIES,
+  askedFor: { families: OS_FAMILIES, whenSet: ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS'] },
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
@@ -45,7 +49,7 @@ export const changePassword: Task = {
       await configureCloudInit(ctx, guest, users, hash, keys);
       return;
     }
-    if (hash !== undefined) await setHashes(guest, users, hash);
+    if (hash !== undefined) await (isBsdFamily(ctx) ? setBsdHashes(ctx, guest, users, hash) : setHashes(guest, users, hash));
     if (keys.length > 0) await addKeys(ctx, guest, users, keys);
   },
 };
@@ -61,8 +65,19 @@ function usersToChange(ctx: TaskContext): string[] {
   return ['root'];
 }
 
+/** Each family's own default hash (snf-image's): what its crypt(3) and login accept out of the box. */
+const DEFAULT_METHOD: Readonly<Record<string, string>> = { openbsd: 'blowfish', netbsd: 'sha1' };
+
 function hashingMethod(ctx: TaskContext) {
-  return parseHashingMethod(envText(ctx.env, 'PROPERTY_PASSWD_HASHING_METHOD') || 'sha512');
+  return parseHashingMethod(envText(ctx.env, 'PROPERTY_PASSWD_HASHING_METHOD') || DEFAULT_METHOD[envText(ctx.env, 'PROPERTY_OSFAMILY') ?? ''] || 'sha512');
+}
+
+async function setBsdHashes(ctx: TaskContext, guest: GuestRoot, users: readonly string[], hash: string): Promise<void> {
+  const master = await guest.readText(MASTER_PASSWD);
+  if (master === undefined) throw new SnfImageError(`The guest has no ${MASTER_PASSWD} (or it leads to a file that is not in the guest)`);
+  await guest.writeFile(MASTER_PASSWD, users.reduce((text, user) => setMasterPasswdHash(text, user, hash), master), { mode: 0o600 });
+  await rebuildPasswordDatabasesAtFirstBoot(guest, bsdFamily(ctx));
+  ctx.warn(`The password is in ${MASTER_PASSWD}; the guest rebuilds its password databases from it at first boot (pwd_mkdb in /etc/rc.local)`);
 }
 
 async function setHashes(guest: GuestRoot, users: readonly string[], hash: string): Promise<void> {

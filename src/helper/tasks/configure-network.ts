@@ -14,6 +14,7 @@ import { planNics, type NicPlan } from '../linux/network/nic-plan.ts';
 import { nmKeyfileName, renderNmKeyfile } from '../linux/network/nm-keyfile.ts';
 import { envFlag, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
+import { UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 const NAME = 'ConfigureNetwork';
 const PRIORITY = 50;
@@ -28,6 +29,8 @@ export const configureNetwork: Task = {
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
+  // Ganeti gives every NIC a MAC, so NIC_0_MAC is set exactly when the instance has a NIC (NIC_COUNT may be 0).
+  askedFor: { families: UNIX_FAMILIES, whenSet: ['NIC_0_MAC'] },
   requires: ['TARGET'],
   uses: ['NIC_COUNT'],
   attributes: MOUNTED_TASK_ATTRIBUTES,

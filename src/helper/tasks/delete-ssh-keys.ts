@@ -15,6 +15,7 @@ import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-ta
 import { hasSshdConfig } from '../linux/sshd-config.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task, TaskContext } from '../task.ts';
+import { UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 const NAME = 'DeleteSSHKeys';
 const PRIORITY = 50;
@@ -28,7 +29,8 @@ export const deleteSshKeys: Task = {
   name: NAME,
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  families: UNIX_FAMILIES,
+  askedFor: { families: UNIX_FAMILIES },
   requires: ['TARGET'],
   uses: ['HOSTNAME'],
   attributes: MOUNTED_TASK_ATTRIBUTES,

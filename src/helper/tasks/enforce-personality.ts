@@ -8,6 +8,7 @@ import { readGuestGroups, readGuestUsers } from '../linux/passwd-db.ts';
 import { parsePersonality, type PersonalityFile } from '../linux/personality.ts';
 import { envFlag, envSecretText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
+import { OS_FAMILIES, UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Where injected files wait for cloud-init's first boot. */
 const PENDING_DIR = '/var/lib/cloud/scripts/per-once';
@@ -22,7 +23,8 @@ export const enforcePersonality: Task = {
   name: 'EnforcePersonality',
   priority: 60,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  families: UNIX_FAMILIES,
+  askedFor: { families: OS_FAMILIES, whenSet: ['PERSONALITY'] },
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,

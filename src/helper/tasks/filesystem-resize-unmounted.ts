@@ -4,6 +4,7 @@ import type { Task, TaskContext } from '../task.ts';
 import { envText } from '../linux/task-env.ts';
 import { checkYesNo } from '../../../machines/helper/yes-no.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Filesystems the mounted task grows online; nothing to do for them here, unless that task will not run. */
 const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
@@ -19,6 +20,7 @@ export const filesystemResizeUnmounted: Task = {
   runAfter: ['FixPartitionTable'],
   runBefore: [],
   families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
   uses: [],
   attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },

@@ -5,6 +5,8 @@ import { envText } from '../linux/task-env.ts';
 import { isExtended, isLogical, partitionEnd, readPartitionTable, type Partition, type PartitionTable } from '../partition-table.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
+import { fixDisklabel } from '../bsd/fix-disklabel.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Partitions start on 1 MiB boundaries (2048 sectors of 512 bytes), as fdisk and parted place them. */
 const ALIGNMENT_SECTORS = 2048;
@@ -17,23 +19,26 @@ const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
  * larger) disk, and adds the swap partition the SWAP property asks for
  * (`N:SIZE`, SIZE in MiB) at the end (snf-image's 10FixPartitionTable). On GPT
  * the backup header moves to the disk's new end first. A logical partition
- * grows together with its extended partition.
+ * grows together with its extended partition. OpenBSD and NetBSD images grow
+ * their MBR slice and disklabel instead (src/helper/bsd/fix-disklabel.ts).
  */
 export const fixPartitionTable: Task = {
   name: 'FixPartitionTable',
   priority: 10,
   runAfter: [],
   runBefore: [],
-  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
-  families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
+  families: OS_FAMILIES,
+  askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
   uses: [],
   attributes: { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
   async run(ctx) {
     const { disk, partition: number } = diskAndResizePartition(ctx);
+    const family = envText(ctx.env, 'PROPERTY_OSFAMILY');
+    if (family === 'openbsd' || family === 'netbsd') return fixDisklabel(ctx, disk);
     const sfdisk = new Sfdisk(ctx.processes, disk, ctx.signal);
     let table = await readPartitionTable(ctx.processes, disk);
-    if (envText(ctx.env, 'PROPERTY_OSFAMILY') === 'freebsd' && table.label !== 'gpt') {
+    if (family === 'freebsd' && table.label !== 'gpt') {
       throw new SnfImageError('For FreeBSD images only GUID Partition Tables are supported.');
     }
     if (table.label === 'gpt') {

@@ -21,6 +21,10 @@ import { withWindowsHalf } from '../windows/with-windows-half.ts';
 import { assignComputerName } from '../windows/assign-computer-name.ts';
 import { changeWindowsPasswords } from '../windows/change-windows-passwords.ts';
 import { writeExtendFilesystemScript } from '../windows/extend-filesystem-script.ts';
+import { withBsdHalf } from '../bsd/with-bsd-half.ts';
+import { assignBsdHostname } from '../bsd/hostname.ts';
+import { arrangeFirstBootGrowth, reportUfsNotGrownHere } from '../bsd/first-boot-growth.ts';
+import { configureBsdNetwork } from '../bsd/network.ts';
 
 /**
  * Every task the helper knows, in no particular order: the planner orders
@@ -30,9 +34,9 @@ import { writeExtendFilesystemScript } from '../windows/extend-filesystem-script
 export const TASKS: readonly Task[] = [
   // Disk layout (priorities 10-40 and 80, like snf-image's run-parts prefixes).
   fixPartitionTable,
-  filesystemResizeUnmounted,
+  withBsdHalf(filesystemResizeUnmounted, reportUfsNotGrownHere),
   mountImage,
-  withWindowsHalf(filesystemResizeMounted, writeExtendFilesystemScript),
+  withBsdHalf(withWindowsHalf(filesystemResizeMounted, writeExtendFilesystemScript), arrangeFirstBootGrowth),
   umountImage,
   filesystemResizeAfterUmount,
 
@@ -40,15 +44,15 @@ export const TASKS: readonly Task[] = [
   // Linux guests.
   initializeDatasource,
   addSwap,
-  withWindowsHalf(assignHostname, assignComputerName),
+  withBsdHalf(withWindowsHalf(assignHostname, assignComputerName), assignBsdHostname),
   changeMachineId,
   withWindowsHalf(changePassword, changeWindowsPasswords),
-  configureNetwork,
+  withBsdHalf(configureNetwork, configureBsdNetwork),
   deleteSshKeys,
   selinuxAutorelabel,
   enforcePersonality,
   runCustomTask,
-  // Windows guests; the Windows halves of shared tasks are wrapped in above (withWindowsHalf).
+  // Windows guests; the Windows and BSD halves of shared tasks are wrapped in above (withWindowsHalf, withBsdHalf).
   installUnattend,
   disableRemoteDesktopConnections,
 ];

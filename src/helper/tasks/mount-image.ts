@@ -8,6 +8,7 @@ import { FstabDevices } from '../fstab-devices.ts';
 import { GuestRoot } from '../linux/guest-path.ts';
 import { envText } from '../linux/task-env.ts';
 import { partitionExists } from '../partition-nodes.ts';
+import { assertMountedReadWrite, ufsMountRequest } from '../bsd/ufs.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { mountsOf, partitionsOf, required } from './disk-task.ts';
 
@@ -28,7 +29,7 @@ export const mountImage: Task = {
   priority: 30,
   runAfter: ['FilesystemResizeUnmounted'],
   runBefore: [],
-  families: ['linux', 'windows', 'windows-legacy'],
+  families: ['linux', 'windows', 'windows-legacy', 'freebsd', 'openbsd', 'netbsd'],
   requires: ['DEV', 'PROPERTY_ROOT_PARTITION'],
   uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: false },
@@ -38,9 +39,16 @@ export const mountImage: Task = {
     const root = partitionsOf(ctx).path(disk, rootNumber);
     if (!partitionExists(disk, rootNumber)) throw new SnfImageError(`The root partition ${root} does not exist: check the ROOT_PARTITION property (${rootNumber})`);
     const target = await mkdtemp(join(tmpdir(), 'snf-image-target-'));
+    const family = envText(ctx.env, 'PROPERTY_OSFAMILY') ?? '';
+    if (/bsd$/.test(family)) {
+      // Only the root: a BSD fstab names disklabel devices (/dev/wd0a) Linux has no names for.
+      await mountsOf(ctx).mount(await ufsMountRequest(ctx.processes, root, family, target, 'rw'));
+      await assertMountedReadWrite(target);
+      return { TARGET: target };
+    }
     const fstype = await filesystemType(ctx.processes, root);
     await mountsOf(ctx).mount(fstype === 'ntfs' ? { device: root, mountpoint: target, fstype: 'ntfs-3g', options: ['rw', 'windows_names'] } : { device: root, mountpoint: target, options: ['rw'] });
-    if (envText(ctx.env, 'PROPERTY_OSFAMILY') === 'linux') await mountFstabEntries(ctx, disk, target);
+    if (family === 'linux') await mountFstabEntries(ctx, disk, target);
     return { TARGET: target };
   },
 };

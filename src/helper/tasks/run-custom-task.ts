@@ -7,6 +7,7 @@ import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-ta
 import { envText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
 import type { TaskEnv } from '../../../machines/helper/task-declaration.ts';
+import { OS_FAMILIES, UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /**
  * Runs the image's CUSTOM_TASK program (base64) in the helper, not in the
@@ -18,7 +19,8 @@ export const runCustomTask: Task = {
   name: 'RunCustomTask',
   priority: 70,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  families: UNIX_FAMILIES,
+  askedFor: { families: OS_FAMILIES, whenSet: ['PROPERTY_CUSTOM_TASK'] },
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,

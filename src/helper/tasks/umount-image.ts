@@ -1,5 +1,6 @@
 import { rmdir } from 'node:fs/promises';
 import type { Task } from '../task.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 import { ntfsDaemonsUnder, waitForExit } from '../windows/ntfs-daemons.ts';
 import { mountsOf, required } from './disk-task.ts';
 
@@ -14,7 +15,7 @@ export const umountImage: Task = {
   priority: 80,
   runAfter: ['MountImage'],
   runBefore: [],
-  families: ['linux', 'windows', 'windows-legacy'],
+  families: OS_FAMILIES,
   requires: ['TARGET'],
   uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: false },

@@ -25,7 +25,13 @@ const description = (name: string, priority: number, extra: Partial<TaskDeclarat
 export const TASK_TABLE: readonly TaskDeclaration[] = [
   description('FixPartitionTable', 10, { requires: ['DEV'] }),
   description('MountImage', 30, { requires: ['DEV', 'PROPERTY_ROOT_PARTITION'], attributes: { ...attributes, excludable: false, mountedExcludable: true } }),
-  description('AssignHostname', 50, { requires: ['TARGET', 'HOSTNAME'], uses: ['PROPERTY_USERS'], attributes: { ...attributes, mountedExcludable: true } }),
+  // Asked for on openbsd too, which has no implementation here: such a run must fail.
+  description('AssignHostname', 50, {
+    requires: ['TARGET', 'HOSTNAME'],
+    uses: ['PROPERTY_USERS'],
+    askedFor: { families: ['linux', 'windows', 'openbsd'], whenSet: ['HOSTNAME'] },
+    attributes: { ...attributes, mountedExcludable: true },
+  }),
   description('UmountImage', 80, { requires: ['TARGET'], attributes: { ...attributes, excludable: false, mountedExcludable: true } }),
 ];
 

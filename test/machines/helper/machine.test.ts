@@ -110,6 +110,25 @@ describe('helper machine', () => {
     assert.deepEqual(world.result, ['SUCCESS']);
   });
 
+  it('fails before any task runs when the family lacks a task the deployment asks for, naming both', async () => {
+    const world = workingWorld({ OSFAMILY: 'openbsd', ROOT_PARTITION: 1 });
+    const { output } = await deploy(world.effects);
+    const error = 'ERROR: AssignHostname: task AssignHostname is not implemented for OSFAMILY openbsd and the deployment sets HOSTNAME: no task ran; exclude the task with EXCLUDE_TASK_ASSIGNHOSTNAME=yes or EXCLUDE_MOUNTED_TASKS=yes to deploy without it';
+    assert.equal(output.result, error);
+    assert.deepEqual(world.result, [error]);
+    assert.deepEqual(world.monitor, [error]);
+    assert.deepEqual(world.ran, []);
+    assert.deepEqual(world.unmounted, [...world.mounted].reverse());
+    assert.equal(world.poweredOff, 1);
+  });
+
+  it('lets the family go without the task when the image excludes it', async () => {
+    const world = workingWorld({ OSFAMILY: 'openbsd', ROOT_PARTITION: 1, EXCLUDE_TASK_ASSIGNHOSTNAME: 'yes' });
+    await deploy(world.effects);
+    assert.deepEqual(world.ran, []);
+    assert.deepEqual(world.result, ['SUCCESS']);
+  });
+
   it('succeeds with no task table at all', async () => {
     const world = workingWorld();
     await deploy(world.effects, { tasks: [] });

@@ -4,7 +4,7 @@ import { checkTaskValues, planTasks } from '../../../machines/helper/planner.ts'
 import { orderTasks } from '../../../machines/helper/task-order.ts';
 import { TASKS } from '../../../src/helper/tasks/index.ts';
 import { declarationOf } from '../../../src/helper/task.ts';
-import type { TaskDeclaration } from '../../../machines/helper/task-declaration.ts';
+import type { OsFamily, TaskDeclaration } from '../../../machines/helper/task-declaration.ts';
 
 const plain = { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: false, overwritable: false };
 const task = (name: string, priority: number, extra: Partial<TaskDeclaration> = {}): TaskDeclaration => ({
@@ -21,7 +21,8 @@ const task = (name: string, priority: number, extra: Partial<TaskDeclaration> = 
 const names = (tasks: readonly { name: string }[]) => tasks.map((t) => t.name);
 const table = TASKS.map(declarationOf);
 const DISK_TASKS = ['FixPartitionTable', 'FilesystemResizeUnmounted', 'MountImage', 'FilesystemResizeMounted', 'UmountImage'];
-const plan = (properties: Record<string, string>, osFamily: 'linux' | 'windows' = 'linux') => planTasks({ tasks: table, osFamily, properties });
+const plan = (properties: Record<string, string>, osFamily: OsFamily = 'linux', values: readonly string[] = []) =>
+  planTasks({ tasks: table, osFamily, properties, isSet: (name) => values.includes(name) });
 const step = (p: ReturnType<typeof plan>, name: string) => p.steps.find((s) => s.task === name)!;
 
 describe('task order', () => {
@@ -106,9 +107,65 @@ describe('task plan', () => {
   });
 
   it('reads yes/no properties as check_yes_no does, warning once about odd values', () => {
-    const p = planTasks({ tasks: [task('A', 10), task('B', 20)], osFamily: 'linux', properties: { EXCLUDE_TASK_A: 'maybe', CLOUD_INIT: '', EXCLUDE_TASK_B: 'Off' } });
+    const p = planTasks({ tasks: [task('A', 10), task('B', 20)], osFamily: 'linux', properties: { EXCLUDE_TASK_A: 'maybe', CLOUD_INIT: '', EXCLUDE_TASK_B: 'Off' }, isSet: () => false });
     assert.deepEqual(p.warnings, ['Variable CLOUD_INIT is defined but empty; treating it as NO', 'Invalid value "maybe" for EXCLUDE_TASK_A; treating it as YES']);
     assert.deepEqual(p.steps.map((s) => s.run), [false, true]);
+  });
+});
+
+describe('tasks a family lacks', () => {
+  const hostname = task('AssignHostname', 50, { askedFor: { families: ['linux', 'openbsd'], whenSet: ['HOSTNAME'] } });
+  const keys = task('DeleteSSHKeys', 50, { askedFor: { families: ['linux', 'openbsd'] } });
+  const planFor = (tasks: TaskDeclaration[], properties: Record<string, string>, values: readonly string[]) =>
+    planTasks({ tasks, osFamily: 'openbsd', properties, isSet: (name) => values.includes(name) });
+
+  it('fails the plan when the deployment asks for a task the family has no implementation of, naming both', () => {
+    assert.deepEqual(planFor([hostname], {}, ['HOSTNAME']).failure, {
+      task: 'AssignHostname',
+      reason: 'task AssignHostname is not implemented for OSFAMILY openbsd and the deployment sets HOSTNAME: no task ran; exclude the task with EXCLUDE_TASK_ASSIGNHOSTNAME=yes to deploy without it',
+    });
+  });
+
+  it('does not fail for a task asked for only when a value is set, and the value is not set', () => {
+    const p = planFor([hostname], {}, []);
+    assert.equal(p.failure, undefined);
+    assert.deepEqual(p.steps, [{ task: 'AssignHostname', run: false, overridable: false }]);
+  });
+
+  it('fails for a task asked for on every image of the family, and names the others it lacks too', () => {
+    assert.deepEqual(planFor([keys, hostname], {}, ['HOSTNAME']).failure, {
+      task: 'AssignHostname',
+      reason: 'task AssignHostname is not implemented for OSFAMILY openbsd and the deployment sets HOSTNAME: no task ran; exclude the task with EXCLUDE_TASK_ASSIGNHOSTNAME=yes to deploy without it; it lacks DeleteSSHKeys too',
+    });
+    assert.match(planFor([keys], {}, []).failure!.reason, /^task DeleteSSHKeys is not implemented for OSFAMILY openbsd and snf-image does it for every openbsd image/);
+  });
+
+  it('lets an excluded task go, by its own EXCLUDE_TASK_ or by EXCLUDE_MOUNTED_TASKS', () => {
+    const excluded = planFor([hostname], { EXCLUDE_TASK_ASSIGNHOSTNAME: 'yes' }, ['HOSTNAME']);
+    assert.equal(excluded.failure, undefined);
+    assert.deepEqual(excluded.steps, [{ task: 'AssignHostname', run: false, overridable: false, skipWarning: 'Task AssignHostname was excluded and will not run.' }]);
+    const mounted = task('AssignHostname', 50, { askedFor: hostname.askedFor!, attributes: { ...plain, mountedExcludable: true } });
+    assert.equal(planFor([mounted], { EXCLUDE_MOUNTED_TASKS: 'yes' }, ['HOSTNAME']).failure, undefined);
+  });
+
+  it('names the exclusion that applies to a task EXCLUDE_TASK_ cannot exclude', () => {
+    const mountedOnly = task('AssignHostname', 50, { askedFor: hostname.askedFor!, attributes: { ...plain, excludable: false, mountedExcludable: true } });
+    assert.match(planFor([mountedOnly], {}, ['HOSTNAME']).failure!.reason, /exclude the task with EXCLUDE_MOUNTED_TASKS=yes to deploy without it$/);
+  });
+
+  it('ignores a family the task is not asked for', () => {
+    assert.equal(planTasks({ tasks: [hostname], osFamily: 'windows', properties: {}, isSet: () => true }).failure, undefined);
+  });
+
+  it('declares the password, hostname, files, network, swap and SSH host keys as asked for on every BSD family', () => {
+    for (const name of ['AssignHostname', 'ChangePassword', 'EnforcePersonality', 'ConfigureNetwork', 'AddSwap', 'DeleteSSHKeys', 'FixPartitionTable']) {
+      const declared = table.find((t) => t.name === name)!.askedFor?.families ?? [];
+      for (const family of ['freebsd', 'openbsd', 'netbsd'] as const) assert.ok(declared.includes(family), `${name} is asked for on ${family}`);
+    }
+  });
+
+  it('lets a Linux deployment of the task table through whatever it sets', () => {
+    assert.equal(plan({}, 'linux', ['HOSTNAME', 'PASSWD', 'AUTH_KEYS', 'PERSONALITY', 'NIC_0_MAC', 'PROPERTY_SWAP', 'PROPERTY_CUSTOM_TASK']).failure, undefined);
   });
 });
 
