@@ -10,7 +10,7 @@ import { copyQcow2 } from '../image-format/qcow2-copy.ts';
 import { SnfImageError } from '../../errors.ts';
 import { prefixedSource, readHead, type ByteSource } from './byte-source.ts';
 import { copyProgressEvent } from './copy-progress.ts';
-import { copyStream, DEFAULT_COPY_OPTIONS, type CopySummary } from './copy-stream.ts';
+import { copyStream, DEFAULT_COPY_OPTIONS, ImageSizeMismatch, type CopySummary } from './copy-stream.ts';
 import { DiskTooSmall, openDiskWriter } from './disk-writer.ts';
 import { hashingSource, parseImageChecksum, type HashingSource } from './image-checksum.ts';
 import { sparseWriter } from './sparse-writer.ts';
@@ -63,6 +63,17 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
   const image = await sourceBackendNamed(input.source).open(input.imageId, input.config, ctx.signal);
   let source: ByteSource = image;
   try {
+    return await copyOpened();
+  } catch (error) {
+    // The disk and the size checks do not know which image they were given; the operator needs it.
+    if (error instanceof DiskTooSmall || error instanceof ImageSizeMismatch) error.message = `image ${name}: ${error.message}`;
+    throw error;
+  } finally {
+    await source.close();
+    await image.close();
+  }
+
+  async function copyOpened(): Promise<CopySummary> {
     if (image.size === 0) {
       ctx.emit(copyProgressEvent(0, 0));
       return { bytes: 0, seconds: 0, megabytesPerSecond: 0 };
@@ -93,9 +104,6 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
     } finally {
       await disk.close();
     }
-  } finally {
-    await source.close();
-    await image.close();
   }
 }
 
