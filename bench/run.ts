@@ -6,6 +6,7 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   'copy-http': () => import('./copy-http.ts'),
   'image-formats': () => import('./image-formats.ts'),
   deploy: () => import('./deploy.ts'),
+  'helper-compare': () => import('./helper-compare.ts'),
 };
 
 const requested = process.argv.slice(2);

@@ -7,29 +7,29 @@ import { isSnfImageError } from './errors.ts';
 
 interface Subcommand {
   readonly summary: string;
-  run(args: string[]): Promise<number>;
+  run(args: string[], env: NodeJS.ProcessEnv): Promise<number>;
 }
 
 const subcommands: Record<string, Subcommand> = {
   create: {
     summary: 'deploy an image onto the instance disk (Ganeti OS API 20 environment)',
-    run: async () => (await import('./host/create.ts')).runCreate(process.env),
+    run: async (_args, env) => (await import('./ganeti/create.ts')).runCreate(env),
   },
   import: {
     summary: 'copy an exported disk from stdin onto the instance disk (Ganeti import)',
-    run: async () => (await import('./ganeti/import.ts')).runImport(process.env),
+    run: async (_args, env) => (await import('./ganeti/import.ts')).runImport(env),
   },
   export: {
     summary: 'write the instance disk to stdout (Ganeti export)',
-    run: async () => (await import('./ganeti/export.ts')).runExport(process.env),
+    run: async (_args, env) => (await import('./ganeti/export.ts')).runExport(env),
   },
   rename: {
     summary: 'accept an instance rename (Ganeti rename; the guest is not changed)',
-    run: async () => (await import('./ganeti/rename.ts')).runRename(process.env),
+    run: async (_args, env) => (await import('./ganeti/rename.ts')).runRename(env),
   },
   verify: {
     summary: 'check the OS parameters (Ganeti verify: `verify parameters`)',
-    run: async (args) => (await import('./ganeti/verify.ts')).runVerify(args, process.env),
+    run: async (args, env) => (await import('./ganeti/verify.ts')).runVerify(args, env),
   },
   'install-os': {
     summary: 'install the Ganeti OS definition (default /srv/ganeti/os/snf-image); --uninstall removes it',
@@ -59,7 +59,8 @@ function usage(): string {
   return ['usage: snf-image SUBCOMMAND [ARGS...]', '', 'Subcommands:', ...lines, '', 'Run `snf-image SUBCOMMAND --help` for a subcommand\'s own options.'].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `env` is the environment Ganeti gave us, which bin/snf-image.js keeps away from the programs tsx starts. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await subcommand.run(args);
+    return await subcommand.run(args, env);
   } catch (error) {
     // Known failures are sentences for the operator; anything else is a bug, shown whole.
     process.stderr.write(`snf-image ${name}: ${isSnfImageError(error) ? error.message : (error as Error).stack ?? String(error)}\n`);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { debianGuestImage } from '../../scripts/fixtures/debian-guest-image.ts';
 import { runViz } from '../cli/viz.ts';
 import { ensureHelperImage } from '../helper-image/build.ts';
-import { deploy } from '../host/create.ts';
+import { deploy } from '../ganeti/create.ts';
 import { phaseTimes } from '../host/phase-times.ts';
 import { readTraceFile } from '../effects/trace.ts';
 import { createLogger } from '../log.ts';

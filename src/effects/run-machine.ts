@@ -1,5 +1,5 @@
 import { createActor, type AnyStateMachine, type Actor } from 'xstate';
-import { ROOT_ACTOR, fromEffect, transitionTracer } from './actors.ts';
+import { ROOT_ACTOR, fromEffect, transitionTracer, type PortsOf } from './actors.ts';
 import type { Clock } from './clock.ts';
 import type { EffectSet } from './effect.ts';
 import { recordEffects } from './recording.ts';
@@ -15,10 +15,11 @@ export interface MachineRun<M extends AnyStateMachine> {
  */
 export function startMachine<M extends AnyStateMachine>(
   machine: M,
-  effects: EffectSet,
+  effects: PortsOf<M>,
   options: { clock: Clock; trace?: TraceSink; name: string; input?: unknown },
 ): Actor<M> {
-  const traced = options.trace ? recordEffects(effects, options.trace, options.clock) : effects;
+  const port = effects as EffectSet;
+  const traced = options.trace ? recordEffects(port, options.trace, options.clock) : port;
   const actors = Object.fromEntries(Object.entries(traced).map(([name, effect]) => [name, fromEffect(effect)]));
   options.trace?.write({ kind: 'run', machine: options.name, startedAt: new Date(options.clock.now()).toISOString() });
   const actor = createActor(machine.provide({ actors } as never) as M, {

@@ -1,5 +1,5 @@
 import { SnfImageError } from '../errors.ts';
-import { checkYesNo } from '../helper/yes-no.ts';
+import { checkYesNo } from '../../machines/helper/yes-no.ts';
 import { configFilePaths, readConfigFiles } from '../host/inputs/config-file.ts';
 import type { InputFiles } from '../host/inputs/input-files.ts';
 import { settingText } from '../host/inputs/settings.ts';
@@ -13,8 +13,11 @@ import { readVariant } from '../host/inputs/variants.ts';
  * configuration file or the variant's), import runs create's customization
  * on the imported disk with the null source (nothing is copied) and only the
  * disk-layout tasks: EXCLUDE_MOUNTED_TASKS=yes leaves FixPartitionTable and
- * the filesystem resize, so the guest's files, passwords and keys stay as
- * they were exported.
+ * the unmounted filesystem resizes, so the guest's files, passwords and keys
+ * stay as they were exported. That grows ext2/3/4 (and NTFS where
+ * OFFLINE_NTFSRESIZE asks for it), not xfs or btrfs, which grow only
+ * mounted: the helper says so, and import reports what kept its size
+ * (layout-report.ts) instead of claiming it grew.
  */
 export type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -7,6 +7,8 @@ import { realInputFiles } from '../host/inputs/real-input-files.ts';
 import { diskFromEnv, type DiskDevice } from './disk-device.ts';
 import { IMPORT_RESIZE, ImportResizeError, importResizeRequested, resizeEnvironment } from './import-resize.ts';
 import { reportOutcome } from './script-outcome.ts';
+import type { MonitorReport } from '../../machines/host/machine.ts';
+import { layoutWarnings } from '../host/layout-report.ts';
 
 /**
  * Ganeti's import script (gnt-backup import): stdin onto the disk
@@ -27,8 +29,18 @@ export class ImportStreamError extends SnfImageError {
   override readonly name = 'ImportStreamError';
 }
 
-/** Grows disk 0 after the import (import-resize.ts); resolves with the failure's message, if any. */
-export type ResizeDisk = (env: Record<string, string | undefined>, logger: Logger) => Promise<{ ok: boolean; message?: string }>;
+/**
+ * Grows disk 0 after the import (import-resize.ts); resolves with the
+ * failure's message, if any, and the helper's warnings while it grew the
+ * layout (what it left at its size, or grew with a caveat).
+ */
+export type ResizeDisk = (env: Record<string, string | undefined>, logger: Logger) => Promise<ResizeOutcome>;
+
+export interface ResizeOutcome {
+  readonly ok: boolean;
+  readonly message?: string;
+  readonly layoutWarnings?: readonly string[];
+}
 
 /** Where the data comes from and the log goes, and how to reach the helper; tests pass their own. */
 export interface ImportIo {
@@ -73,22 +85,25 @@ async function growIfAsked(env: Readonly<Record<string, string | undefined>>, di
   }
   log.info({ device: disk.path }, `growing the partition and filesystem of ${disk.path} with the helper VM (${IMPORT_RESIZE}=yes)`);
   // create's components log under their own names.
-  const { ok, message } = await io.resize(resizeEnvironment(env), logger);
+  const { ok, message, layoutWarnings: warnings = [] } = await io.resize(resizeEnvironment(env), logger);
   if (!ok) {
     throw new ImportResizeError(
       `${disk.path} holds the imported data, but growing its partition and filesystem failed: ${message ?? 'unknown reason'}. ` +
         'The guest still works at its exported size; fix the cause and run the import again, or grow it from inside the guest',
     );
   }
-  log.info({ device: disk.path }, `grew the partition and filesystem of ${disk.path}`);
+  // Growth is claimed only when the layout tasks had nothing to say; otherwise their words are the report.
+  if (warnings.length === 0) log.info({ device: disk.path }, `grew the partition and filesystem of ${disk.path}`);
+  else log.warn({ device: disk.path }, `not all of ${disk.path} may have grown; the helper warned while growing it: ${warnings.join('; ')}`);
 }
 
 /** create's lifecycle with the null source: nothing copied, the disk-layout tasks run in the helper VM. */
-async function resizeWithHelper(env: Record<string, string | undefined>, logger: Logger): Promise<{ ok: boolean; message?: string }> {
-  const { deploy, userFacingError } = await import('../host/create.ts');
+async function resizeWithHelper(env: Record<string, string | undefined>, logger: Logger): Promise<ResizeOutcome> {
+  const { deploy, userFacingError } = await import('./create.ts');
+  const reports: MonitorReport[] = [];
   // Monitor messages go to stderr with the rest of the log: stdout is not ours to fill here.
-  const { output } = await deploy(env, { log: logger, stdout: process.stderr });
-  if (output.ok) return { ok: true };
+  const { output } = await deploy(env, { log: logger, stdout: process.stderr, onReport: (report) => reports.push(report) });
+  if (output.ok) return { ok: true, layoutWarnings: layoutWarnings(reports) };
   return { ok: false, message: output.failure ? userFacingError(output.failure) : 'the helper left resources it could not release' };
 }
 

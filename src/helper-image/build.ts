@@ -10,6 +10,7 @@ import { buildInitrd } from './initramfs.ts';
 import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPackage } from './kernel.ts';
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
+import { buildStartupSnapshot } from './startup-snapshot.ts';
 
 /** What a HELPER_DIR holds (docs/helper-image.md describes each file). */
 export const helperDirFiles = {
@@ -89,7 +90,9 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
     await place(join(kernelLayer, kernelLayerFiles.vmlinux), join(dir, helperDirFiles.kernel));
     await copyFile(join(rootLayer, rootLayerFiles.packages), join(dir, helperDirFiles.packages));
     const modulesTree = join(kernelLayer, kernelLayerFiles.modules);
-    await buildInitrd(join(dir, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes }, processes);
+    const rootImage = join(rootLayer, rootLayerFiles.image);
+    const helperSnapshot = program.snapshotScript && (await buildStartupSnapshot(rootImage, program.snapshotScript, processes));
+    await buildInitrd(join(dir, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes, helperSnapshot }, processes);
   });
   const sizes: Record<string, number> = {};
   for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(dir, file))).size;
@@ -102,6 +105,7 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
       release: (await readFile(join(kernelLayer, kernelLayerFiles.release), 'utf8')).trim(),
     },
     helperProgram: program.source,
+    startupSnapshot: program.snapshotScript !== undefined,
     sizes,
     buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), initrd: initrdSeconds },
     builtAt: new Date().toISOString(),
@@ -129,7 +133,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const kernel = await resolveKernelPackage(processes);
     const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
     const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version] });
-    const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts')], values: [rootKey, kernelKey, program.bytes] });
+    const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
     const helperDir = join(cacheDir, key);

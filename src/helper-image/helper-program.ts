@@ -7,11 +7,15 @@ import { recipeFiles, REPO_DIR } from './recipe.ts';
 
 const BUNDLE_SCRIPT = join(REPO_DIR, 'scripts/bundle-helper.mjs');
 const BUNDLE = join(REPO_DIR, 'dist/helper/snf-image-helper.mjs');
+/** The same program as one CommonJS script, which the image build makes a startup snapshot of. */
+const SNAPSHOT_SCRIPT = join(REPO_DIR, 'dist/helper/snf-image-helper.snapshot.cjs');
 
 export interface HelperProgram {
   readonly bytes: Uint8Array;
   /** Where the bytes came from, for the manifest. */
   readonly source: 'bundle' | 'stand-in' | 'given';
+  /** The bundle's CommonJS twin, for the startup snapshot; the other programs start without one. */
+  readonly snapshotScript?: Uint8Array;
 }
 
 /**
@@ -31,6 +35,6 @@ export async function helperProgram(
   // Parallel test processes would otherwise write the bundle over each other.
   return withLock(join(tools.cacheDir, 'bundle.lock'), tools.log, async () => {
     await tools.processes.run(process.execPath, [BUNDLE_SCRIPT], { cwd: REPO_DIR });
-    return { bytes: await readFile(BUNDLE), source: 'bundle' as const };
+    return { bytes: await readFile(BUNDLE), source: 'bundle' as const, snapshotScript: await readFile(SNAPSHOT_SCRIPT) };
   });
 }

@@ -9,6 +9,8 @@ const BUSYBOX = '/bin/busybox';
 
 /** Where the initrd keeps the helper program; the init bind-mounts it on /usr/lib/snf-image of the root. */
 export const HELPER_PROGRAM_PATH = 'lib/snf-image/snf-image-helper.mjs';
+/** Where it keeps the program's startup snapshot, when there is one: the init starts Node from it. */
+export const HELPER_SNAPSHOT_PATH = 'lib/snf-image/snf-image-helper.blob';
 
 export interface InitrdContents {
   /** The init script, run as PID 1. */
@@ -17,6 +19,8 @@ export interface InitrdContents {
   readonly modulesTree: string;
   /** The helper program, as bytes so the initrd holds exactly what was hashed. */
   readonly helperProgram: Uint8Array;
+  /** Its V8 startup snapshot (startup-snapshot.ts), if it has one. */
+  readonly helperSnapshot?: Uint8Array;
 }
 
 export class InitrdBuildFailed extends SnfImageError {
@@ -58,6 +62,7 @@ export async function buildInitrd(output: string, contents: InitrdContents, proc
     await copyFile(contents.init, join(staging, 'init'));
     await chmod(join(staging, 'init'), 0o755);
     await writeFile(join(staging, HELPER_PROGRAM_PATH), contents.helperProgram);
+    if (contents.helperSnapshot) await writeFile(join(staging, HELPER_SNAPSHOT_PATH), contents.helperSnapshot);
     await processes.run('sh', ['-c', 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible >"$2"', 'sh', staging, output]);
   } finally {
     await rm(staging, { recursive: true, force: true });

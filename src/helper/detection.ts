@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnfImageError } from '../errors.ts';
 import type { Processes } from '../effects/processes.ts';
-import type { DetectInput, DiskFacts } from './effects.ts';
+import type { DetectInput, DiskFacts } from '../../machines/helper/ports.ts';
+import { checkPrimaryGpt } from './gpt-header.ts';
 import { findCaseInsensitive } from './guest-lookup.ts';
+import { checkTableBounds } from './table-bounds.ts';
 import { readPartitionTable, partitionToResize, type Partition, type PartitionTable } from './partition-table.ts';
-import type { OsFamily, PartitionNodes } from './task.ts';
+import type { PartitionNodes } from './task.ts';
+import type { OsFamily } from '../../machines/helper/task-declaration.ts';
 
 export class DetectionError extends SnfImageError {
   override readonly name = 'DetectionError';
@@ -30,15 +33,19 @@ const ROOT_FILESYSTEMS: Record<'linux' | 'windows' | 'freebsd', RegExp> = {
 };
 
 /**
- * Reads the partition table of the first disk and, for what is missing,
+ * Reads the partition table of the first disk, refusing a corrupt one before
+ * anything is written (a damaged primary GPT, a partition past the disk's
+ * end, overlapping partitions), and, for what is missing,
  * detects the OS family and the root partition as snf-image's
  * detect_image_properties did: by partition type, then by mounting each
  * candidate read-only and looking for /etc/fstab or windows/system32. The
  * first match wins.
  */
 export async function detectImage(deps: DetectionDeps, input: DetectInput): Promise<DiskFacts> {
+  await checkPrimaryGpt(input.device);
   await deps.partitions.refresh(input.device);
   const table = await readPartitionTable(deps.processes, input.device);
+  checkTableBounds(input.device, table, await diskSectors(deps, input.device, table.sectorSize));
   const resize = partitionToResize(table);
   if (!resize) {
     throw new DetectionError(`The disk ${input.device} has a partition table but no partitions: the image must hold at least one partition with the operating system`);
@@ -63,6 +70,11 @@ async function identify(deps: DetectionDeps, disk: string, table: PartitionTable
   if (partition.type === GPT_FREEBSD_UFS) return checkRoot(deps, disk, partition, 'freebsd');
   if (partition.type === GPT_MICROSOFT_BASIC_DATA) return checkRoot(deps, disk, partition, 'windows');
   return checkRoot(deps, disk, partition, 'linux');
+}
+
+async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number): Promise<number> {
+  const { stdout } = await deps.processes.run('blockdev', ['--getsize64', disk], { signal: deps.signal });
+  return Math.floor(Number(stdout.trim()) / sectorSize);
 }
 
 export async function filesystemType(processes: Processes, device: string): Promise<string | undefined> {

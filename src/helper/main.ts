@@ -11,17 +11,18 @@
  * TRACE_PREFIX. Lines are written synchronously, so the trace is complete
  * when the helper powers the VM off with sysrq.
  */
-import { openSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { startupSnapshot } from 'node:v8';
 import { toPromise } from 'xstate';
-import { helperMachine } from '../../machines/helper.ts';
+import { helperMachine } from '../../machines/helper/machine.ts';
 import { realClock } from '../effects/clock.ts';
-import { realProcesses } from '../effects/real/processes.ts';
+import { spawnProcesses } from './spawn-processes.ts';
 import { startMachine } from '../effects/run-machine.ts';
 import { Tracer } from '../effects/trace.ts';
 import { HelperUsageError, parseHelperArgs, parseKernelCommandLine, TRACE_PREFIX, USAGE, type HelperOptions } from './helper-args.ts';
 import { realHelperEffects } from './real-effects.ts';
-import { describeTask } from './task-order.ts';
 import { TASKS } from './tasks/index.ts';
+import { declarationOf } from './task.ts';
 
 function readOptions(argv: readonly string[]): HelperOptions {
   if (argv.length > 0) return parseHelperArgs(argv);
@@ -51,16 +52,34 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const tasks = options.onlyTasks ? TASKS.filter((t) => options.onlyTasks!.includes(t.name)) : TASKS;
-  const effects = realHelperEffects({ ...options, tasks, processes: realProcesses, clock: realClock });
+  const effects = realHelperEffects({ ...options, tasks, processes: spawnProcesses, clock: realClock });
   const actor = startMachine(helperMachine, effects, {
     clock: realClock,
     trace: openTrace(options),
     name: 'helper',
-    input: { tasks: tasks.map(describeTask) },
+    input: { tasks: tasks.map(declarationOf) },
   });
   const output = await toPromise(actor);
   process.stderr.write(`snf-image-helper: ${output.result}\n`);
   return output.result === 'SUCCESS' ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+function start(argv: readonly string[]): void {
+  void main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+/** Written when the program starts from its startup snapshot: the init runs the plain bundle when it is missing. */
+const SNAPSHOT_STARTED = '/run/snf-image-helper.started';
+
+// Built into a V8 startup snapshot (src/helper-image/startup-snapshot.ts), the
+// program runs when the snapshot is restored, where process.argv has no script.
+if (startupSnapshot.isBuildingSnapshot()) {
+  startupSnapshot.setDeserializeMainFunction(() => {
+    writeFileSync(SNAPSHOT_STARTED, '');
+    start(process.argv.slice(1));
+  });
+} else {
+  start(process.argv.slice(2));
+}

@@ -3,7 +3,7 @@ import { untilAborted, type EffectEvent } from '../effects/effect.ts';
 import type { Clock } from '../effects/clock.ts';
 import { CommandFailed, type Processes } from '../effects/processes.ts';
 import { detectImage } from './detection.ts';
-import type { HelperEffects } from './effects.ts';
+import type { HelperEffects } from '../../machines/helper/ports.ts';
 import { realPartitionNodes } from './partition-nodes.ts';
 import { realMounts, unmount } from './real-mounts.ts';
 import { readRules, type RulesSource } from './rules-source.ts';
@@ -12,8 +12,16 @@ import { runOverride } from './task-override.ts';
 
 export type PowerOff = 'sysrq' | 'exit';
 
-/** snf-image waited one second between sync and power-off for the same reason. */
-const SERIAL_DRAIN_MS = 1000;
+/**
+ * Flushes the disks and waits until the serial ports have sent what was
+ * written to them (the trace on the console, the result and monitor lines),
+ * in one process. stty sets its port with tcsetattr(TCSADRAIN), which returns
+ * only once the port's output is transmitted: a drain as long as the bytes
+ * need, where snf-image slept a whole second. -echo is already in effect on
+ * every port, so nothing else changes; a port that is no tty (a helper given
+ * files) has nothing to drain.
+ */
+const SYNC_AND_DRAIN = 'sync; for port; do stty -F "$port" -echo 2>/dev/null; done; true';
 
 export interface RealHelperOptions {
   readonly rules: RulesSource;
@@ -77,9 +85,7 @@ export function realHelperEffects(options: RealHelperOptions): HelperEffects {
 
     async powerOff(_input, ctx) {
       if (options.powerOff === 'exit') return;
-      await processes.run('sync', []);
-      // The serial ports send what was written a little later; give the result and monitor lines time to leave.
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, SERIAL_DRAIN_MS));
+      await processes.run('sh', ['-c', SYNC_AND_DRAIN, 'sh', '/dev/console', options.resultPath, options.monitorPath]);
       // A hard power-off, as snf-image's `echo o > /proc/sysrq-trigger`: there is no init to shut down.
       await writeFile('/proc/sysrq-trigger', 'o');
       await untilAborted(ctx.signal, 'powerOff');

@@ -5,9 +5,9 @@ import { SnfImageError } from '../errors.ts';
 import type { EffectEvent } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import { Secret } from '../effects/secret.ts';
-import { CONFIG_DEVICE_FILES, rulesSchema, SECRET_RULE_VALUES } from '../rules/rules.ts';
-import type { RulesRead } from './effects.ts';
-import type { TaskValue } from './task.ts';
+import { CONFIG_DEVICE_FILES, rulesSchema, SECRET_RULE_VALUES } from '../protocol/rules.ts';
+import type { RulesRead } from '../../machines/helper/ports.ts';
+import type { TaskValue } from '../../machines/helper/task-declaration.ts';
 
 /** Where rules.json comes from: the config device (in the VM), or a file or directory (tests, debugging). */
 export type RulesSource = { readonly device: string } | { readonly file: string } | { readonly directory: string };

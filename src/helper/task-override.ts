@@ -3,7 +3,7 @@ import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import { isSecret } from '../effects/secret.ts';
-import type { TaskEnv } from './task.ts';
+import type { TaskEnv } from '../../machines/helper/task-declaration.ts';
 
 /** The exit code with which an override's pre-exec asks for the original task to run. */
 export const RUN_ORIGINAL_TASK = 101;

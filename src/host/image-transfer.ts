@@ -1,6 +1,6 @@
 /**
  * Moving the image from its source onto the instance disk: the effects the
- * create lifecycle (machines/host.ts) invokes, in this order. Inputs and
+ * create lifecycle (machines/host/machine.ts) invokes, in this order. Inputs and
  * outputs are plain data; each takes the effect context ({ signal, emit }).
  *
  *   selectBackends({ imageId, disk, config })

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Clock } from '../effects/clock.ts';
 import type { Logger } from '../log.ts';
-import type { ImageHelperMessage } from './helper-monitor.ts';
+import type { ImageHelperMessage } from '../protocol/monitor-parser.ts';
+import { childEnvironment } from '../effects/child-environment.ts';
 
 /** The progress messages snf-image sends its monitor, without their timestamp. */
 export type MonitorMessage =
@@ -67,7 +68,7 @@ class ProgramMonitorOutput implements MonitorOutput {
     this.#options = options;
     const log = options.log.child({ component: 'progress-monitor' });
     // A group of its own, so a monitor that hangs can be killed with whatever it started.
-    this.#child = spawn(command!, [...args, options.instance], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.#child = spawn(command!, [...args, options.instance], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: childEnvironment() });
     const lost = (reason: string) => {
       if (this.#gone) return;
       this.#gone = true;

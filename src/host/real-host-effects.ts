@@ -4,20 +4,20 @@ import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
-import { readAnswerFile } from './answer-file.ts';
+import { readAnswerFile } from './config-device/answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
-import { createConfigDeviceWriter } from './config-device.ts';
-import { helperDeviceNames, type MachineType } from './helper-devices.ts';
-import { helperRules } from './helper-rules.ts';
-import { createRunHelper, readResult, signalHelper } from './helper-vm.ts';
-import { prepareHostKeys } from './host-keys.ts';
-import type { DeploymentPlan, HostEffects, Resource } from './host-effects.ts';
+import { createConfigDeviceWriter } from './config-device/config-device.ts';
+import { helperDeviceNames, type MachineType } from './helper-vm/helper-devices.ts';
+import { helperRules } from './config-device/helper-rules.ts';
+import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
+import { prepareHostKeys } from './config-device/host-keys.ts';
+import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/ports.ts';
 import { createImageTransferEffects } from './image-transfer.ts';
 import { formatProperties } from './image-format/image-format.ts';
 import { loadDeploymentRequest, realInputFiles, type DeploymentRequest, type Environment } from './inputs/deployment-request.ts';
-import { chooseAccelerator } from './kvm-probe.ts';
-import { qemuCommand } from './qemu-command.ts';
-import { detectQemuVersion } from './qemu-version.ts';
+import { chooseAccelerator } from './helper-vm/kvm-probe.ts';
+import { qemuCommand } from './helper-vm/qemu-command.ts';
+import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 
 /** The plan of a real create: the validated request, and the timeouts the machine reads. */
 export interface CreatePlan extends DeploymentPlan {

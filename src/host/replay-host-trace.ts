@@ -1,9 +1,9 @@
-import { hostMachine, type HostOutput } from '../../machines/host.ts';
+import { hostMachine, type HostOutput } from '../../machines/host/machine.ts';
 import { replayEffects, type Divergence } from '../effects/replaying.ts';
 import { startMachine } from '../effects/run-machine.ts';
 import { memoryTracer, type TraceEvent } from '../effects/trace.ts';
 import { VirtualClock } from '../effects/virtual-clock.ts';
-import { HOST_EFFECT_NAMES, type HostEffects } from './host-effects.ts';
+import { HOST_EFFECT_NAMES, type HostEffects } from '../../machines/host/ports.ts';
 
 export interface Step {
   readonly event: string;
@@ -37,7 +37,7 @@ function sameStep(a: Step | undefined, b: Step | undefined): boolean {
 }
 
 /**
- * Feeds a recorded create trace back through machines/host.ts on a virtual
+ * Feeds a recorded create trace back through machines/host/machine.ts on a virtual
  * clock: the effects answer from the trace, nothing touches the world. A run
  * that replays to the same steps with no divergence is reproduced exactly.
  */
@@ -45,7 +45,7 @@ export async function replayHostTrace(recorded: readonly TraceEvent[]): Promise<
   const clock = new VirtualClock();
   const { effects, divergences, unplayed } = replayEffects<HostEffects>(recorded, clock);
   const tracer = memoryTracer(clock);
-  const provided = Object.fromEntries(HOST_EFFECT_NAMES.map((name) => [name, effects[name]]));
+  const provided = Object.fromEntries(HOST_EFFECT_NAMES.map((name) => [name, effects[name]])) as HostEffects;
   const actor = startMachine(hostMachine, provided, { clock, trace: tracer, name: 'host' });
   await clock.runUntil(() => actor.getSnapshot().status === 'done');
   actor.stop();

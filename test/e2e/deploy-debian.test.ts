@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { debianGuestImage } from '../../scripts/fixtures/debian-guest-image.ts';
 import { readTraceFile } from '../../src/effects/trace.ts';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
-import { deploy } from '../../src/host/create.ts';
+import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
 import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';

@@ -54,7 +54,7 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     ...['-device', 'virtio-rng-pci'],
     ...['-kernel', join(boot.helperDir, 'kernel'), '-initrd', join(boot.helperDir, 'initrd')],
     '-append',
-    // What the host writes (src/host/qemu-command.ts); the result and monitor ports are the defaults.
+    // What the host writes (src/host/helper-vm/qemu-command.ts); the result and monitor ports are the defaults.
     `console=ttyS0 root=/dev/vda ro quiet hypervisor=kvm snf_image_activate_helper rules_dev=${rulesDev}`,
     ...['-drive', `file=${join(boot.helperDir, 'image')},format=raw,if=none,id=helper,readonly=on`, '-device', 'virtio-blk-pci,drive=helper'],
     ...(scsi ? ['-device', 'virtio-scsi-pci,id=scsi'] : []),

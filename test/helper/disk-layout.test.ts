@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
-import { describeTask } from '../../src/helper/task-order.ts';
 import { TASKS } from '../../src/helper/tasks/index.ts';
 import { diskSectors, e2fsckClean, filesystemBytes, helperMounts, partitionBytes, partitionTable } from './support/disk-checks.ts';
 import { LoopDisks, treeDigest, type Filesystem } from './support/loop-disk.ts';
 import { replayHelperTrace, transitionStates } from './support/replay-helper.ts';
 import { DISK_TASKS, runHelperProgram, taskLines } from './support/run-helper-program.ts';
+import { declarationOf } from '../../src/helper/task.ts';
 
 const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
 const BOOT_UUID = '0b0e0b0e-1111-4222-8333-444455556666';
@@ -71,7 +71,7 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
     assert.ok(await e2fsckClean(root));
     await assertFillsPartition(root, 'ext4');
     assert.equal(await dataDigest(root, 'ext4'), before);
-    const replayed = await replayHelperTrace(run.trace, TASKS.filter((t) => DISK_TASKS.includes(t.name)).map(describeTask));
+    const replayed = await replayHelperTrace(run.trace, TASKS.filter((t) => DISK_TASKS.includes(t.name)).map(declarationOf));
     assert.deepEqual(replayed.divergences, []);
     assert.deepEqual(replayed.unplayed, []);
     assert.deepEqual(replayed.states, transitionStates(run.trace), 'the trace replays through the machine to the same transitions');
@@ -162,6 +162,16 @@ describe('helper program on real disks', { skip: process.getuid?.() !== 0 ? 'nee
       assert.equal(await dataDigest(root, fs), before);
     });
   }
+
+  it('says that an xfs root keeps its size when the mounted tasks are excluded, as in an import resize', async () => {
+    const disk = await disks.create({ table: 'dos', imageMiB: 320, diskMiB: 512, partitions: [{ type: 'L', fs: 'xfs', label: 'root', files: guestFiles('LABEL=root / xfs defaults 0 0\n') }] });
+    const run = await runHelperProgram(workdir, [disk], properties({ OSFAMILY: 'linux', ROOT_PARTITION: '1', EXCLUDE_MOUNTED_TASKS: 'yes' }));
+    assert.equal(run.result, 'SUCCESS\n', run.stderr);
+    const warning = 'WARNING: Partition 1 holds xfs, which grows only while mounted, and the mounted tasks are excluded: the filesystem keeps its size';
+    assert.equal(run.monitor[run.monitor.indexOf('TASK_START:FilesystemResizeUnmounted') + 1], warning);
+    const slack = (await partitionBytes(partitionPath(disk, 1))) - (await filesystemBytes(partitionPath(disk, 1), 'xfs'));
+    assert.ok(slack > 100 * MiB, 'and it did keep its size');
+  });
 
   it('mounts a separate /boot named by UUID in the guest fstab', async () => {
     const disk = await disks.create({

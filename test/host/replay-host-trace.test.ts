@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Secret } from '../../src/effects/secret.ts';
 import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
-import type { HostEffects } from '../../src/host/host-effects.ts';
+import type { HostEffects } from '../../machines/host/ports.ts';
 import { replayHostTrace, stepsOf } from '../../src/host/replay-host-trace.ts';
 import { plan, startHost, workingWorld } from '../support/host-run.ts';
 

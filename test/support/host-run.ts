@@ -1,10 +1,10 @@
 import type { Actor } from 'xstate';
-import { hostMachine, type HostOutput, type MonitorReport } from '../../machines/host.ts';
+import { hostMachine, type HostOutput, type MonitorReport } from '../../machines/host/machine.ts';
 import { untilAborted, type EffectContext } from '../../src/effects/effect.ts';
 import { startMachine } from '../../src/effects/run-machine.ts';
 import { memoryTracer, type TraceEvent } from '../../src/effects/trace.ts';
 import { VirtualClock } from '../../src/effects/virtual-clock.ts';
-import type { DeploymentPlan, HostEffects, Resource } from '../../src/host/host-effects.ts';
+import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/ports.ts';
 
 export const plan: DeploymentPlan = {
   instance: 'vm1.example.org',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { and, not, or, setup } from 'xstate';
-import { helperMachine } from '../../machines/helper.ts';
-import { hostMachine } from '../../machines/host.ts';
+import { helperMachine } from '../../machines/helper/machine.ts';
+import { hostMachine } from '../../machines/host/machine.ts';
 import { chartFromMachine } from '../../visualizer/chart/from-machine.ts';
 import { describeGuard } from '../../visualizer/chart/edge-label.ts';
 import { layoutChart } from '../../visualizer/chart/layout.ts';

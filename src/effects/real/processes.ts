@@ -1,11 +1,13 @@
 import { execa } from 'execa';
+import { childEnvironment } from '../child-environment.ts';
 import { CommandFailed, type Processes } from '../processes.ts';
 
 export const realProcesses: Processes = {
   async run(command, args, options = {}) {
     const result = await execa(command, args, {
       input: options.input,
-      env: options.env,
+      env: childEnvironment(options.env),
+      extendEnv: false,
       cwd: options.cwd,
       cancelSignal: options.signal,
       reject: false,

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { GuestRoot } from './guest-path.ts';
+import { GuestPathError, type GuestRoot } from './guest-path.ts';
 import type { PasswdEntry } from './passwd-db.ts';
 import { hasSshdConfig, sshdConfigValues } from './sshd-config.ts';
 
@@ -32,11 +32,14 @@ export async function authorizedKeysPath(guest: GuestRoot, user: PasswdEntry, wa
 /**
  * Appends the keys not already there to the user's authorized keys file. A
  * directory under the user's home is the user's with mode 700 (sshd's
- * StrictModes wants that), the file the user's with mode 600.
+ * StrictModes wants that), the file the user's with mode 600. A symlink
+ * between the home and the file is refused: an image with `~/.ssh -> /` would
+ * otherwise have the guest's `/` chowned to the user and made private.
  */
 export async function appendAuthorizedKeys(guest: GuestRoot, user: PasswdEntry, path: string, keys: readonly string[]): Promise<void> {
   const dir = posix.dirname(path);
   const home = posix.normalize(user.home);
+  await refuseSymlinks(guest, user, home, path);
   if (home !== '/' && (dir === home || dir.startsWith(`${home}/`))) {
     await guest.makeDirectories(dir, { uid: user.uid, gid: user.gid, mode: 0o700 });
     if (dir !== home) {
@@ -49,6 +52,21 @@ export async function appendAuthorizedKeys(guest: GuestRoot, user: PasswdEntry, 
   const existing = new Set(((await guest.readText(path)) ?? '').split('\n').map((line) => line.trim()));
   const fresh = keys.filter((key) => !existing.has(key));
   await guest.appendText(path, fresh.map((key) => `${key}\n`).join(''), { uid: user.uid, gid: user.gid, mode: 0o600 });
+}
+
+/**
+ * Every component of the keys path below the home (or, for a path outside the
+ * home, the file itself) must be what it says, not a symlink elsewhere.
+ */
+async function refuseSymlinks(guest: GuestRoot, user: PasswdEntry, home: string, path: string): Promise<void> {
+  const underHome = home !== '/' && path.startsWith(`${home}/`);
+  const parts = underHome ? path.slice(home.length + 1).split('/') : [];
+  const candidates = underHome ? parts.map((_part, i) => `${home}/${parts.slice(0, i + 1).join('/')}`) : [path];
+  for (const candidate of candidates) {
+    if (await guest.isSymlink(candidate)) {
+      throw new GuestPathError(candidate, `is a symlink in the image: refusing to write the SSH keys of ${user.name} through it`);
+    }
+  }
 }
 
 /** The keys of an auth_keys value: one a non-empty, non-comment line. */

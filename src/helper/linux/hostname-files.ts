@@ -7,9 +7,12 @@ import type { GuestRoot } from './guest-path.ts';
  * goes into (a newline in /etc/hosts, a quote in rc.conf).
  */
 export function checkHostname(name: string): void {
-  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(name) || name.length > 253) {
-    throw new SnfImageError(`hostname "${name}" is not a valid DNS name: use letters, digits, "-" and "."`);
-  }
+  if (!isDnsName(name)) throw new SnfImageError(`hostname ${JSON.stringify(name)} is not a valid DNS name: use letters, digits, "-" and "."`);
+}
+
+/** Labels of letters, digits and inner dashes, joined by dots; the host checks INSTANCE_NAME with it too. */
+export function isDnsName(name: string): boolean {
+  return /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(name) && name.length <= 253;
 }
 
 /**

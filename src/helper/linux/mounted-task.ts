@@ -1,4 +1,4 @@
-import type { TaskAttributes } from '../task.ts';
+import type { TaskAttributes } from '../../../machines/helper/task-declaration.ts';
 
 /**
  * snf-image's attributes for the tasks that edit the mounted guest

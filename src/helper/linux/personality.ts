@@ -22,8 +22,9 @@ export function parsePersonality(json: string): PersonalityFile[] {
   let value: unknown;
   try {
     value = JSON.parse(json);
-  } catch (error) {
-    throw new PersonalityError(`img_personality is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // Without the parser's message: it quotes the text around the error, and the file contents are secret.
+    throw new PersonalityError('img_personality is not valid JSON: give a JSON list of {path, contents, owner, group, mode} objects');
   }
   if (!Array.isArray(value)) throw new PersonalityError('img_personality must be a JSON list of {path, contents, owner, group, mode} objects');
   return value.map((entry: unknown, index) => parseEntry(entry, `img_personality[${index}]`));

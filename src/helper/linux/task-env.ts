@@ -1,8 +1,9 @@
 import { isSecret } from '../../effects/secret.ts';
 import { SnfImageError } from '../../errors.ts';
 import { GuestRoot } from './guest-path.ts';
-import { checkYesNo } from '../yes-no.ts';
-import type { TaskContext, TaskEnv } from '../task.ts';
+import { checkYesNo } from '../../../machines/helper/yes-no.ts';
+import type { TaskContext } from '../task.ts';
+import type { TaskEnv } from '../../../machines/helper/task-declaration.ts';
 
 /** A plain value of the task environment; a secret is never turned into a string here. */
 export function envText(env: TaskEnv, name: string): string | undefined {

@@ -6,6 +6,8 @@ import { renderCloudInitNetwork } from '../linux/network/cloud-init-network.ts';
 import { renderIfcfg, updateSysconfigNetwork } from '../linux/network/ifcfg.ts';
 import { renderInterfaces } from '../linux/network/ifupdown.ts';
 import { renderNetplan } from '../linux/network/netplan.ts';
+import { detectInterfaceNaming } from '../linux/network/interface-naming.ts';
+import { linkFileName, renderLinkFile } from '../linux/network/link-file.ts';
 import { chooseNetworkDriver, type NetworkDriver } from '../linux/network/network-driver.ts';
 import { networkdFileName, renderNetworkd } from '../linux/network/networkd.ts';
 import { planNics, type NicPlan } from '../linux/network/nic-plan.ts';
@@ -45,20 +47,21 @@ export const configureNetwork: Task = {
       await guest.writeFile(`${SEED_DIR}/network-config`, renderCloudInitNetwork(nics), { mode: 0o600 });
       return;
     }
-    await writeDriverFiles(guest, driver, nics);
+    await writeDriverFiles(guest, driver, nics, (message) => ctx.warn(message));
     // The network is configured natively: cloud-init must not overwrite it.
     if (cloudInit) await writeCloudConfig(guest, PRIORITY, NAME, 'network:\n  config: disabled\n');
   },
 };
 
-async function writeDriverFiles(guest: GuestRoot, driver: NetworkDriver, nics: readonly NicPlan[]): Promise<void> {
+async function writeDriverFiles(guest: GuestRoot, driver: NetworkDriver, nics: readonly NicPlan[], warn: (message: string) => void): Promise<void> {
   const configured = nics.filter((nic) => nic.ipv4 || nic.ipv6);
   switch (driver) {
     case 'ifupdown': {
       const current = await guest.readText('/etc/network/interfaces');
       if (current !== undefined) await guest.writeFile('/etc/network/interfaces.snf-image.orig', current);
       await guest.makeDirectories('/etc/network');
-      return guest.writeFile('/etc/network/interfaces', renderInterfaces(nics), { mode: 0o644 });
+      await guest.writeFile('/etc/network/interfaces', renderInterfaces(nics), { mode: 0o644 });
+      return nameNicsByMac(guest, configured, warn);
     }
     case 'netplan':
       await setAsideNetplanConfigs(guest);
@@ -82,6 +85,27 @@ async function writeDriverFiles(guest: GuestRoot, driver: NetworkDriver, nics: r
       for (const nic of configured) await guest.writeFile(`${dir}/${networkdFileName(nic)}`, renderNetworkd(nic), { mode: 0o644 });
       return;
     }
+  }
+}
+
+/**
+ * /etc/network/interfaces names interfaces, and ifupdown cannot match a MAC
+ * address: where udev gives NICs predictable names (ens3), a .link file per
+ * NIC names it eth<N> after its MAC. The other stacks match the MAC in their
+ * own files (networkd [Match], netplan match/set-name, NetworkManager
+ * mac-address, ifcfg HWADDR).
+ */
+async function nameNicsByMac(guest: GuestRoot, nics: readonly NicPlan[], warn: (message: string) => void): Promise<void> {
+  const naming = await detectInterfaceNaming(guest);
+  if (naming.scheme === 'kernel') return;
+  const dir = '/etc/systemd/network';
+  for (const nic of nics) {
+    if (!nic.mac) {
+      warn(`NIC ${nic.index} has no MAC address: ${nic.name} is configured, but this guest names NICs predictably (${naming.reason}), so no NIC may have that name`);
+      continue;
+    }
+    await guest.makeDirectories(dir);
+    await guest.writeFile(`${dir}/${linkFileName(nic)}`, renderLinkFile({ ...nic, mac: nic.mac }), { mode: 0o644 });
   }
 }
 

@@ -1,5 +1,6 @@
-import { OS_FAMILIES, type Task } from '../task.ts';
+import { type Task } from '../task.ts';
 import { resizeNtfsOffline } from '../windows/offline-ntfs-resize.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Grows an NTFS filesystem with ntfsresize once the guest is unmounted (snf-image's 81FilesystemResizeAfterUmount). */
 export const filesystemResizeAfterUmount: Task = {

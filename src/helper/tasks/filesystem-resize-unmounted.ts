@@ -1,9 +1,11 @@
 import { SnfImageError } from '../../errors.ts';
 import { filesystemType } from '../detection.ts';
-import type { Task } from '../task.ts';
+import type { Task, TaskContext } from '../task.ts';
+import { envText } from '../linux/task-env.ts';
+import { checkYesNo } from '../../../machines/helper/yes-no.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 
-/** Filesystems the mounted task grows online; nothing to do for them here, and nothing to warn about. */
+/** Filesystems the mounted task grows online; nothing to do for them here, unless that task will not run. */
 const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
 
 /**
@@ -27,6 +29,7 @@ export const filesystemResizeUnmounted: Task = {
     if (fstype === undefined || !/^ext[234]$/.test(fstype)) {
       if (fstype === 'ntfs') ctx.warn(`Partition ${partition} holds NTFS, which is resized after unmounting or by Windows at first boot`);
       else if (!GROWN_WHEN_MOUNTED.has(fstype ?? '')) ctx.warn(`Don't know how to resize unmounted partition ${partition} with ${fstype ? `a ${fstype}` : 'no known'} filesystem`);
+      else if (mountedResizeExcluded(ctx)) ctx.warn(`Partition ${partition} holds ${fstype}, which grows only while mounted, and the mounted tasks are excluded: the filesystem keeps its size`);
       return;
     }
     const { stdout } = await ctx.processes.run('tune2fs', ['-l', device], { signal: ctx.signal });
@@ -44,3 +47,9 @@ export const filesystemResizeUnmounted: Task = {
     await ctx.processes.run('resize2fs', [device], { signal: ctx.signal });
   },
 };
+
+/** Whether FilesystemResizeMounted will not run (an import resize excludes the mounted tasks). */
+function mountedResizeExcluded(ctx: TaskContext): boolean {
+  const quiet = () => undefined;
+  return ['PROPERTY_EXCLUDE_MOUNTED_TASKS', 'PROPERTY_EXCLUDE_TASK_FILESYSTEMRESIZEMOUNTED'].some((name) => checkYesNo(name, envText(ctx.env, name), quiet));
+}

@@ -5,7 +5,8 @@ import { isSecret } from '../../effects/secret.ts';
 import { SnfImageError } from '../../errors.ts';
 import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
 import { envText, guestRoot } from '../linux/task-env.ts';
-import type { Task, TaskEnv } from '../task.ts';
+import type { Task } from '../task.ts';
+import type { TaskEnv } from '../../../machines/helper/task-declaration.ts';
 
 /**
  * Runs the image's CUSTOM_TASK program (base64) in the helper, not in the

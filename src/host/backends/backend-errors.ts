@@ -17,3 +17,11 @@ export class UnknownBackend extends SnfImageError {
     super(`there is no ${kind === 'src' ? 'source' : 'destination'} back-end named "${backend}"`);
   }
 }
+
+/** An image with no bytes: only img_id null means "keep the disk as it is". */
+export class EmptyImage extends SnfImageError {
+  override readonly name = 'EmptyImage';
+  constructor(readonly id: string) {
+    super(`the image "${id}" (img_id) is empty (0 bytes): check the image file or URL; to customize the disk as it is, use img_id null`);
+  }
+}

@@ -1,7 +1,7 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
-import type { ByteSource } from '../copy/byte-source.ts';
+import type { ByteSource } from './byte-source.ts';
 import type { SourceBackend } from './source-backend.ts';
 
 export class ImageOutsideImageDir extends SnfImageError {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
-import type { ByteSource } from '../copy/byte-source.ts';
+import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS, type BackendsConfig } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
 import type { SourceBackend } from './source-backend.ts';

@@ -1,4 +1,4 @@
-import { emptySource } from '../copy/byte-source.ts';
+import { emptySource } from './byte-source.ts';
 import type { SourceBackend } from './source-backend.ts';
 
 /** img_id `null`: nothing is written, the disk is customized as it is (a snapshot, say). */

@@ -1,5 +1,5 @@
 import type { BackendsConfig } from './backends-config.ts';
-import { NoSuitableBackend, UnknownBackend } from './backend-errors.ts';
+import { EmptyImage, NoSuitableBackend, UnknownBackend } from './backend-errors.ts';
 import type { DestinationBackend } from './destination-backend.ts';
 import { localDestination } from './local-destination.ts';
 import { localSource } from './local-source.ts';
@@ -21,7 +21,8 @@ export interface BackendSelection {
 
 /**
  * snf-image's get_backend for the image and the disk, then the image size:
- * each kind's back-ends in priority order, the first that accepts wins.
+ * each kind's back-ends in priority order, the first that accepts wins. An
+ * empty image is refused here, before the disk is touched.
  */
 export async function chooseBackends(
   input: { imageId: string; disk: string; config: BackendsConfig },
@@ -44,6 +45,7 @@ export async function chooseBackends(
   if (destination === undefined) throw new NoSuitableBackend('dst', disk, destinations.map((b) => b.name));
 
   const info = await source.inspect(imageId, config, signal);
+  if (info.size === 0 && source !== nullSource) throw new EmptyImage(imageId);
   warnings.push(...info.warnings);
   return {
     source: { backend: source.name, ...(info.size === undefined ? {} : { size: info.size }) },

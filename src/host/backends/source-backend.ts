@@ -1,4 +1,4 @@
-import type { ByteSource } from '../copy/byte-source.ts';
+import type { ByteSource } from './byte-source.ts';
 import type { BackendsConfig } from './backends-config.ts';
 import type { Prioritized } from './priority.ts';
 

@@ -1,6 +1,8 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
 import type { BackendsConfig } from '../backends/backends-config.ts';
+import { EmptyImage } from '../backends/backend-errors.ts';
 import { printableUrl } from '../backends/network-source.ts';
+import { nullSource } from '../backends/null-source.ts';
 import { sourceBackendNamed } from '../backends/select-backends.ts';
 import { COMPRESSION_MAGIC_BYTES, detectCompression } from '../image-format/compression.ts';
 import { decompressedSource } from '../image-format/decompressed-source.ts';
@@ -8,7 +10,7 @@ import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-fo
 import { buildFilesystemDumpMbr } from '../image-format/mbr.ts';
 import { copyQcow2 } from '../image-format/qcow2-copy.ts';
 import { SnfImageError } from '../../errors.ts';
-import { prefixedSource, readHead, type ByteSource } from './byte-source.ts';
+import { prefixedSource, readHead, type ByteSource } from '../backends/byte-source.ts';
 import { copyProgressEvent } from './copy-progress.ts';
 import { copyStream, DEFAULT_COPY_OPTIONS, ImageSizeMismatch, type CopySummary } from './copy-stream.ts';
 import { DiskTooSmall, openDiskWriter } from './disk-writer.ts';
@@ -75,6 +77,8 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
 
   async function copyOpened(): Promise<CopySummary> {
     if (image.size === 0) {
+      // A source that announced bytes at selection and has none now is an image emptied in between.
+      if (input.source !== nullSource.name) throw new EmptyImage(input.imageId);
       ctx.emit(copyProgressEvent(0, 0));
       return { bytes: 0, seconds: 0, megabytesPerSecond: 0 };
     }
@@ -99,6 +103,8 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
     try {
       if (source.size !== undefined && disk.capacity !== undefined && source.size > disk.capacity) throw new DiskTooSmall(disk.path, disk.capacity, source.size);
       const summary = await copyStream(source, await sparseWriter(disk, source.size, ctx.signal), ctx, options);
+      // A download without a Content-Length shows its emptiness only here; nothing was written.
+      if (summary.bytes === 0) throw new EmptyImage(input.imageId);
       hashing?.verify();
       return summary;
     } finally {

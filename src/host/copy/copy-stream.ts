@@ -1,7 +1,7 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import { alignedBuffers } from './aligned-buffers.ts';
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../backends/byte-source.ts';
 import { ProgressReporter } from './copy-progress.ts';
 import { DiskTooSmall, type DiskWriter } from './disk-writer.ts';
 

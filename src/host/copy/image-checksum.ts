@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { SnfImageError } from '../../errors.ts';
-import type { ByteSource } from './byte-source.ts';
+import type { ByteSource } from '../backends/byte-source.ts';
 
 /** The digests img_checksum may name: those distributions publish (SHA256SUMS, SHA512SUMS). */
 export const CHECKSUM_ALGORITHMS = { sha256: 64, sha384: 96, sha512: 128 } as const;

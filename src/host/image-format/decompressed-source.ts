@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SnfImageError } from '../../errors.ts';
-import type { ByteSource } from '../copy/byte-source.ts';
+import type { ByteSource } from '../backends/byte-source.ts';
 import type { Compression } from './compression.ts';
 
 export class CorruptCompressedImage extends SnfImageError {

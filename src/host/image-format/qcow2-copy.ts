@@ -1,5 +1,5 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
-import { readHead, type ByteSource } from '../copy/byte-source.ts';
+import { readHead, type ByteSource } from '../backends/byte-source.ts';
 import { ProgressReporter } from '../copy/copy-progress.ts';
 import { ImageSizeMismatch, type CopyOptions, type CopySummary } from '../copy/copy-stream.ts';
 import { openDiskWriter } from '../copy/disk-writer.ts';

@@ -27,6 +27,9 @@
  * log and report; nothing here logs or prints.
  *
  * Decisions where snf-image left room:
+ * - img_properties, inst_properties, img_personality and the length of
+ *   img_passwd are checked in create and verify (parameter-contents.ts),
+ *   not first in the helper after the copy.
  * - img_format, os_product_key and os_answer_file are checked in create too,
  *   and the img_passwd/img_passwd_hash conflict in verify too, so a bad value
  *   fails before anything is created.
@@ -43,6 +46,7 @@ import { checkOsApiVersion, readGanetiInstance, type Environment, type GanetiIns
 import type { InputFiles } from './input-files.ts';
 import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type OsParameters, type SourcedParameters } from './os-parameters.ts';
 import { checkUnattendFile, resolveSettings, settingText, type EffectiveConfig } from './settings.ts';
+import { checkParameterContents } from './parameter-contents.ts';
 import { mergeLayers, type ValueLayer } from './sourced-value.ts';
 import { readVariant } from './variants.ts';
 import { checkParameterFormats, checkRequiredParameters, type ImageFormat } from './verify-rules.ts';
@@ -92,6 +96,7 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
   checkPasswordConflict(parameters);
   checkRequiredParameters(parameters);
   checkParameterFormats(parameters);
+  checkParameterContents(parameters);
 
   const plain = toOsParameters(parameters);
   const { name, ...described } = instance;
@@ -125,6 +130,7 @@ export async function verifyParameters({ env, files }: Omit<LoadInputs, 'fetch'>
   if (configUrl !== undefined && configUrl !== '') return { warnings };
   checkRequiredParameters(parameters);
   checkParameterFormats(parameters);
+  checkParameterContents(parameters);
   return { warnings };
 }
 

@@ -1,3 +1,4 @@
+import { isDnsName } from '../../helper/linux/hostname-files.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
 
@@ -67,6 +68,14 @@ export class UnsupportedHypervisorError extends SnfImageError {
   }
 }
 
+export class InvalidInstanceNameError extends SnfImageError {
+  override readonly name = 'InvalidInstanceNameError';
+  constructor(readonly given: string) {
+    // JSON-quoted: a newline in the name must not cut the sentence short in a line-based log.
+    super(`INSTANCE_NAME ${JSON.stringify(given)} is not a valid DNS name, and it becomes the guest's hostname: use letters, digits, "-" and "." (at most 253 characters)`);
+  }
+}
+
 export class InvalidDiskCountError extends SnfImageError {
   override readonly name = 'InvalidDiskCountError';
   constructor(readonly given: string) {
@@ -96,6 +105,7 @@ export function checkOsApiVersion(env: Environment): void {
 export async function readGanetiInstance(env: Environment, files: InputFiles): Promise<GanetiInstance> {
   checkOsApiVersion(env);
   const name = required(env, 'INSTANCE_NAME');
+  if (!isDnsName(name)) throw new InvalidInstanceNameError(name);
   const hypervisor = required(env, 'HYPERVISOR');
   const diskCount = required(env, 'DISK_COUNT');
   if (!isHypervisor(hypervisor)) throw new UnsupportedHypervisorError(hypervisor);

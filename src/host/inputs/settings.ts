@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
-import { MACHINE_TYPES } from '../helper-devices.ts';
+import { MACHINE_TYPES } from '../helper-vm/helper-devices.ts';
 import { OS_PARAMETER_NAMES } from './os-parameter-names.ts';
 import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
 

@@ -1,15 +1,15 @@
 import type { Actor } from 'xstate';
-import { helperMachine, type HelperInput } from '../../../machines/helper.ts';
+import { helperMachine, type HelperInput } from '../../../machines/helper/machine.ts';
 import type { EffectContext } from '../../../src/effects/effect.ts';
 import { startMachine } from '../../../src/effects/run-machine.ts';
 import { Secret } from '../../../src/effects/secret.ts';
 import { memoryTracer, type TraceEvent } from '../../../src/effects/trace.ts';
 import { VirtualClock } from '../../../src/effects/virtual-clock.ts';
-import type { HelperEffects } from '../../../src/helper/effects.ts';
-import type { TaskDescription } from '../../../src/helper/task-order.ts';
+import type { HelperEffects } from '../../../machines/helper/ports.ts';
+import type { TaskDeclaration } from '../../../machines/helper/task-declaration.ts';
 
 const attributes = { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: false, overwritable: false };
-const description = (name: string, priority: number, extra: Partial<TaskDescription> = {}): TaskDescription => ({
+const description = (name: string, priority: number, extra: Partial<TaskDeclaration> = {}): TaskDeclaration => ({
   name,
   priority,
   runAfter: [],
@@ -22,7 +22,7 @@ const description = (name: string, priority: number, extra: Partial<TaskDescript
 });
 
 /** A small task table shaped like the real one: mount, customize, unmount. */
-export const TASK_TABLE: readonly TaskDescription[] = [
+export const TASK_TABLE: readonly TaskDeclaration[] = [
   description('FixPartitionTable', 10, { requires: ['DEV'] }),
   description('MountImage', 30, { requires: ['DEV', 'PROPERTY_ROOT_PARTITION'], attributes: { ...attributes, excludable: false, mountedExcludable: true } }),
   description('AssignHostname', 50, { requires: ['TARGET', 'HOSTNAME'], uses: ['PROPERTY_USERS'], attributes: { ...attributes, mountedExcludable: true } }),

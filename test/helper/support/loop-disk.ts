@@ -28,6 +28,8 @@ export interface ImageSpec {
   readonly diskMiB: number;
   /** In table order; on MBR a partition after an extended one is logical (5, 6, ...). */
   readonly partitions: readonly PartitionSpec[];
+  /** Damages the built image file (a hostile image) before it is grown and attached. */
+  readonly damage?: (file: string) => Promise<void>;
 }
 
 /**
@@ -60,6 +62,7 @@ export class LoopDisks {
       if (partition.fs) await this.#makeFilesystem(partitionPath(build, numbers[i]!), partition);
     }
     await this.detach(build);
+    await spec.damage?.(file);
     await truncate(file, spec.diskMiB * 1024 * 1024);
     return this.attach(file);
   }

@@ -1,16 +1,16 @@
 import { toPromise } from 'xstate';
-import { helperMachine } from '../../../machines/helper.ts';
+import { helperMachine } from '../../../machines/helper/machine.ts';
 import { replayEffects } from '../../../src/effects/replaying.ts';
 import { startMachine } from '../../../src/effects/run-machine.ts';
 import { memoryTracer, type TraceEvent } from '../../../src/effects/trace.ts';
 import { VirtualClock } from '../../../src/effects/virtual-clock.ts';
-import { HELPER_EFFECTS, type HelperEffects } from '../../../src/helper/effects.ts';
-import type { TaskDescription } from '../../../src/helper/task-order.ts';
+import { HELPER_EFFECTS, type HelperEffects } from '../../../machines/helper/ports.ts';
+import type { TaskDeclaration } from '../../../machines/helper/task-declaration.ts';
 
 export const transitionStates = (trace: readonly TraceEvent[]) => trace.flatMap((e) => (e.kind === 'transition' ? [JSON.stringify(e.state)] : []));
 
 /** Feeds a recorded helper trace back through the machine, with no I/O at all. */
-export async function replayHelperTrace(trace: readonly TraceEvent[], tasks: readonly TaskDescription[]) {
+export async function replayHelperTrace(trace: readonly TraceEvent[], tasks: readonly TaskDeclaration[]) {
   const clock = new VirtualClock();
   const replay = replayEffects<HelperEffects>(trace, clock);
   const tracer = memoryTracer(clock);

@@ -23,12 +23,15 @@ export async function runHelperProgram(
   disks: readonly string[],
   env: Record<string, string>,
   tasks: readonly string[] = DISK_TASKS,
+  /** A program the helper runs under, with its arguments (strace, say). */
+  launcher: readonly string[] = [],
 ): Promise<HelperProgramRun> {
   const dir = await mkdtemp(join(workdir, 'run-'));
   await writeFile(join(dir, 'rules.json'), JSON.stringify({ version: 1, env, devices: ['/dev/vdb'] }));
   const [result, monitor, trace] = ['result', 'monitor', 'trace'].map((name) => join(dir, name)) as [string, string, string];
   const args = [...disks.flatMap((d) => ['--disk', d]), '--rules-dir', dir, '--result', result, '--monitor', monitor, '--trace', trace, '--tasks', tasks.join(',')];
-  const outcome = await realProcesses.run(process.execPath, ['--import', 'tsx', MAIN, ...args], { allowFailure: true });
+  const command = [...launcher, process.execPath, '--import', 'tsx', MAIN, ...args];
+  const outcome = await realProcesses.run(command[0]!, command.slice(1), { allowFailure: true });
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
   return {
     exitCode: outcome.exitCode,

@@ -161,8 +161,26 @@ describe('ChangePassword on a RedHat guest', () => {
       const victim = await outsideVictim(join(root, '..'));
       await fs.mkdir(join(root, 'home/centos/.ssh'));
       await fs.symlink(victim[how], join(root, 'home/centos/.ssh/authorized_keys'));
-      await assert.rejects(runTaskOn(changePassword, root, { AUTH_KEYS: new Secret(KEYS), PROPERTY_USERS: 'centos' }), /authorized_keys: its directory .* does not exist in the guest/);
+      await assert.rejects(runTaskOn(changePassword, root, { AUTH_KEYS: new Secret(KEYS), PROPERTY_USERS: 'centos' }), /authorized_keys: is a symlink in the image: refusing to write the SSH keys of centos through it/);
       await assertUntouched(victim);
+    });
+  }
+
+  for (const [user, target] of [['root', '/'], ['centos', '/'], ['centos', '/etc']] as const) {
+    it(`refuses a ~/.ssh of ${user} that is a symlink to ${target}, leaving ${target} as it was`, async () => {
+      const root = await redhatTree();
+      const home = user === 'root' ? 'root' : `home/${user}`;
+      await fs.mkdir(join(root, home), { recursive: true });
+      await fs.rm(join(root, home, '.ssh'), { recursive: true, force: true });
+      await fs.symlink(target, join(root, home, '.ssh'));
+      const before = await fs.stat(join(root, target));
+      await assert.rejects(
+        runTaskOn(changePassword, root, { AUTH_KEYS: new Secret(KEYS), PROPERTY_USERS: user }),
+        new RegExp(`guest path /${home}/.ssh: is a symlink in the image: refusing to write the SSH keys of ${user} through it`),
+      );
+      const after = await fs.stat(join(root, target));
+      assert.deepEqual([after.mode, after.uid, after.gid], [before.mode, before.uid, before.gid], `${target} keeps its mode and owner`);
+      await assert.rejects(fs.access(join(root, target, 'authorized_keys')), 'no authorized_keys was written there');
     });
   }
 });

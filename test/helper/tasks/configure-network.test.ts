@@ -55,12 +55,52 @@ async function family(name: Parameters<typeof familyRoot>[0]): Promise<string> {
   return root;
 }
 
+/** The Debian 12 tree with the naming rule of udev, which a guest with a kernel has (initramfs-tools needs udev). */
+async function debianWithUdev(): Promise<string> {
+  const { root, scratch } = await copyDebianTree();
+  scratches.push(scratch);
+  await writeTree(root, { '/usr/lib/udev/rules.d/80-net-setup-link.rules': 'SUBSYSTEM=="net", IMPORT{builtin}="net_setup_link"\n' });
+  return root;
+}
+
 describe('ConfigureNetwork', () => {
   it('writes /etc/network/interfaces for a Debian 12 guest with ifupdown, keeping the old file', async () => {
     const { root, scratch } = await copyDebianTree();
     scratches.push(scratch);
     const run = await runTaskOn(configureNetwork, root, NICS);
     await assertGolden('configure-network/debian-ifupdown', run.report);
+  });
+
+  it('names each NIC eth<N> by its MAC with a .link file where udev would name it predictably', async () => {
+    const root = await debianWithUdev();
+    const run = await runTaskOn(configureNetwork, root, NICS);
+    const links = run.changes.map((change) => change.path).filter((path) => path.endsWith('.link'));
+    assert.deepEqual(links, ['/etc/systemd/network/10-snf-image-eth0.link', '/etc/systemd/network/10-snf-image-eth1.link', '/etc/systemd/network/10-snf-image-eth2.link']);
+    assert.match(await fs.readFile(join(root, 'etc/systemd/network/10-snf-image-eth1.link'), 'utf8'), /\[Match\]\nMACAddress=aa:00:00:10:20:31\n\n\[Link\]\nName=eth1\n/);
+  });
+
+  it('keeps the kernel\'s eth<N> names, with no .link file, on a guest booted with net.ifnames=0', async () => {
+    const root = await debianWithUdev();
+    await fs.mkdir(join(root, 'etc/default'), { recursive: true });
+    await fs.writeFile(join(root, 'etc/default/grub'), 'GRUB_CMDLINE_LINUX="net.ifnames=0"\n');
+    const run = await runTaskOn(configureNetwork, root, NICS);
+    assert.deepEqual(run.changes.filter((change) => change.path.endsWith('.link')), []);
+    assert.match(await fs.readFile(join(root, 'etc/network/interfaces'), 'utf8'), /allow-hotplug eth0\n/);
+  });
+
+  it('warns that a NIC without a MAC cannot be named on a guest with predictable names', async () => {
+    const root = await debianWithUdev();
+    const run = await runTaskOn(configureNetwork, root, { DEFAULT_NIC_CONFIG: 'dhcp', NIC_COUNT: '1' });
+    assert.match(run.warnings.join('\n'), /NIC 0 has no MAC address/);
+  });
+
+  it('writes NetworkManager keyfiles for a Debian guest whose NetworkManager is enabled and has no ifupdown', async () => {
+    const root = await minimalTree('debian-nm', {
+      '/etc/debian_version': '12.10\n',
+      '/etc/systemd/system/multi-user.target.wants/NetworkManager.service': { symlink: '/lib/systemd/system/NetworkManager.service' },
+    });
+    const run = await runTaskOn(configureNetwork, root, NICS);
+    assert.ok(run.changes.some((change) => change.path === '/etc/NetworkManager/system-connections/Wired connection 1.nmconnection'));
   });
 
   it('applies DEFAULT_NIC_CONFIG to a single NIC with no address, with a warning', async () => {

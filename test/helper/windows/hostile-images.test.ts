@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { Secret } from '../../../src/effects/secret.ts';
-import { defaultSysprepInf, defaultUnattendXml } from '../../../src/host/windows-answer-files.ts';
-import { resolveWindowsTimezone } from '../../../src/host/windows-timezones.ts';
+import { defaultSysprepInf, defaultUnattendXml } from '../../../src/host/config-device/windows-answer-files.ts';
+import { resolveWindowsTimezone } from '../../../src/host/config-device/windows-timezones.ts';
 import { createWindowsTree, legacyHives, windowsHives, type WindowsImageSpec } from './support/windows-image.ts';
 import { configDevice, WindowsRun, type Values } from './support/windows-run.ts';
 

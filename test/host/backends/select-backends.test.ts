@@ -73,6 +73,13 @@ describe('back-end selection', () => {
     assert.deepEqual(nullChoice.destination, { backend: 'uri', path: 'rbd:pool/vm-disk0' });
   });
 
+  it('refuses a zero-byte image before the disk is touched, naming it and the way to keep a disk as it is', async () => {
+    await writeFile(join(root, 'images', 'empty.img'), '');
+    await assert.rejects(chooseBackends({ imageId: 'local://empty.img', disk, config: config() }, signal), {
+      message: 'the image "local://empty.img" (img_id) is empty (0 bytes): check the image file or URL; to customize the disk as it is, use img_id null',
+    });
+  });
+
   it('says which back-ends it examined when none handles the id', async () => {
     await writeFile(join(configDir, 'src', 'local.disabled'), '');
     await assert.rejects(chooseBackends({ imageId: 'base.img', disk, config: config() }, signal), (error: Error) => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
+import { EmptyImage } from '../../../src/host/backends/backend-errors.ts';
 import { ImageDownloadFailed } from '../../../src/host/backends/network-source.ts';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
 import { ImageSizeMismatch } from '../../../src/host/copy/copy-stream.ts';
@@ -128,6 +129,15 @@ describe('copyImage', () => {
       assert.match(error.message, /"vmdk".*diskdump, extdump, ntfsdump, qcow2/);
       return true;
     });
+  });
+
+  it('refuses an empty image, local or downloaded without Content-Length, writing nothing', async () => {
+    await writeFile(join(dir, 'empty.img'), '');
+    for (const [imageId, source] of [['local://empty.img', 'local'], [`${server.url}/empty-chunked.img`, 'network']] as const) {
+      const disk = await fileDisk('empty.disk', 2 * MiB);
+      await assert.rejects(copyImage(input(imageId, source, disk), ctx()), EmptyImage);
+      assert.ok((await readFile(disk)).every((b) => b === 0xee), `${source}: the disk is untouched`);
+    }
   });
 
   it('writes nothing for img_id null, whatever the format', async () => {

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *   /reset.img            Content-Length, half the image, then a TCP reset
  *   /short.img            Content-Length, half the image, then an orderly close
  *   /moved.img            a redirect to /image.img
+ *   /empty-chunked.img    no bytes at all, without Content-Length
  * Anything else is 404.
  */
 export interface ImageServer {
@@ -84,6 +85,9 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
       return void (head ? res.end() : sendSlowly(res, image, 1024 * 1024, 'hang'));
     case '/moved.img':
       return void res.writeHead(302, { location: '/image.img' }).end();
+    case '/empty-chunked.img':
+      res.writeHead(200);
+      return void res.end();
     default:
       res.writeHead(404).end();
   }

@@ -75,15 +75,15 @@ describe('deployment request', () => {
   });
 
   it('merges OS parameters: configuration, then variant, then OSP_*, then config_url', async () => {
-    const config = 'IMG_FORMAT=extdump\nIMG_PROPERTIES=from-conf\nINST_PROPERTIES=from-conf\nOS_ANSWER_FILE=file:///conf.xml\n';
-    const variant = 'IMG_FORMAT=ntfsdump\nINST_PROPERTIES=from-variant\nOS_ANSWER_FILE=file:///variant.xml\n';
+    const config = 'IMG_FORMAT=extdump\nIMG_PROPERTIES=\'{"FROM":"conf"}\'\nINST_PROPERTIES=\'{"FROM":"conf"}\'\nOS_ANSWER_FILE=file:///conf.xml\n';
+    const variant = 'IMG_FORMAT=ntfsdump\nINST_PROPERTIES=\'{"FROM":"variant"}\'\nOS_ANSWER_FILE=file:///variant.xml\n';
     const request = await loadDeploymentRequest({
       env: env(createEnv, { OSP_IMG_FORMAT: undefined, OSP_IMG_PASSWD: undefined, OSP_OS_ANSWER_FILE: 'file:///osp.xml', OSP_CONFIG_URL: `${base}/vm.json` }),
       files: node(config, variant),
       fetch: globalThis.fetch,
     });
     assert.equal(request.parameters.img_format, 'ntfsdump', 'the variant overrides the configuration');
-    assert.equal(request.parameters.inst_properties, 'from-variant');
+    assert.equal(request.parameters.inst_properties, '{"FROM":"variant"}');
     assert.equal(request.parameters.img_properties, '{"OSFAMILY":"linux"}', 'OSP_* overrides the configuration');
     assert.equal(request.parameters.os_answer_file, 'file:///osp.xml', 'OSP_* overrides the variant');
     assert.equal(request.parameters.img_id, 'from-url', 'config_url overrides OSP_*');
@@ -189,6 +189,37 @@ describe('deployment request', () => {
         verifyParameters({ env: env(verifyEnv, { OSP_IMG_PASSWD_HASH: '', OSP_CONFIG_URL: 'https://config.example/vm.json' }), files: node() }),
         ConflictingPasswordParametersError,
       );
+    });
+  });
+
+  describe('contents the helper would find wrong only after the copy', () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['img_properties that is not JSON', { OSP_IMG_PROPERTIES: '{"OSFAMILY": linux}' }, /^img_properties is not valid JSON .*: give a JSON object such as \{"OSFAMILY": "linux"\}$/],
+      ['inst_properties that is a list', { OSP_INST_PROPERTIES: '["OSFAMILY"]' }, /^inst_properties must be a JSON object such as \{"OSFAMILY": "linux"\}, not an array$/],
+      ['img_personality that is not JSON', { OSP_IMG_PERSONALITY: '[{"path": "/a", "contents": "c2VjcmV0' }, /^img_personality is not valid JSON: give a JSON list of/],
+      ['img_personality with a relative path', { OSP_IMG_PERSONALITY: '[{"path": "etc/motd", "contents": ""}]' }, /^img_personality\[0\]\.path must be an absolute file path/],
+      ['an img_passwd of 512 bytes', { OSP_IMG_PASSWD: 'é'.repeat(256) }, /^img_passwd is 512 bytes long: the guest's crypt accepts at most 511, so nobody could log in with it; use a shorter password$/],
+    ];
+    for (const [what, changes, message] of cases) {
+      it(`refuses ${what} in create and in verify`, async () => {
+        await assert.rejects(loadDeploymentRequest({ env: env(createEnv, changes), files: node(), fetch: noFetch }), { message });
+        await assert.rejects(verifyParameters({ env: env(verifyEnv, changes), files: node() }), { message });
+      });
+    }
+
+    it('accepts an img_passwd of 511 bytes', async () => {
+      await verifyParameters({ env: env(verifyEnv, { OSP_IMG_PASSWD: 'x'.repeat(511) }), files: node() });
+    });
+
+    it('never quotes the secret personality in its error', async () => {
+      const changes = { OSP_IMG_PERSONALITY: '[{"path": "/a", "contents": "c2VjcmV0", x' };
+      await assert.rejects(verifyParameters({ env: env(verifyEnv, changes), files: node() }), (error: Error) => !error.message.includes('c2VjcmV0'));
+    });
+
+    it('refuses an INSTANCE_NAME that is no DNS name, quoting a newline in it', async () => {
+      await assert.rejects(loadDeploymentRequest({ env: env(createEnv, { INSTANCE_NAME: 'inst1\nexample' }), files: node(), fetch: noFetch }), {
+        message: 'INSTANCE_NAME "inst1\\nexample" is not a valid DNS name, and it becomes the guest\'s hostname: use letters, digits, "-" and "." (at most 253 characters)',
+      });
     });
   });
 });

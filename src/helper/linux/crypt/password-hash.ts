@@ -3,7 +3,8 @@ import type { Processes } from '../../../effects/processes.ts';
 import { SnfImageError } from '../../../errors.ts';
 import { md5Crypt } from './md5-crypt.ts';
 import { sha1Crypt } from './sha1-crypt.ts';
-import { shaCrypt } from './sha-crypt.ts';
+import { randomSalt } from './crypt-base64.ts';
+import { systemCrypt } from './system-crypt.ts';
 import { yescrypt } from './yescrypt.ts';
 
 /** The PASSWD_HASHING_METHOD values snf-image knows, plus yescrypt. */
@@ -31,9 +32,11 @@ export async function hashPassword(method: HashingMethod, password: string, proc
       return sha1Crypt(password);
     case 'blowfish':
       return bcrypt.hashSync(password, BCRYPT_COST);
+    // SHA-crypt's 5000 rounds are the default method's cost: libxcrypt's C, not JavaScript.
     case 'sha256':
+      return systemCrypt(processes, password, `$5$${randomSalt(16)}`);
     case 'sha512':
-      return shaCrypt(method, password);
+      return systemCrypt(processes, password, `$6$${randomSalt(16)}`);
     case 'yescrypt':
       return yescrypt(processes, password);
   }

@@ -1,25 +1,14 @@
 import type { Processes } from '../../../effects/processes.ts';
-import { SnfImageError } from '../../../errors.ts';
 import { randomBytes } from 'node:crypto';
 import { encode24 } from './crypt-base64.ts';
+import { systemCrypt } from './system-crypt.ts';
 
-/**
- * yescrypt (`$y$`), Debian's default since 11. No pure-JavaScript
- * implementation produces hashes libxcrypt verifies, so the helper's own
- * libxcrypt computes it through perl's crypt(), which every Debian system has
- * (perl-base). The password travels on stdin, never on the command line.
- */
 /** libxcrypt's default cost (N=4096, r=32), the same `j9T` passwd(1) writes on Debian. */
 const DEFAULT_PARAMS = 'j9T';
 
+/** yescrypt (`$y$`), Debian's default since 11: no JavaScript implementation matches libxcrypt's. */
 export async function yescrypt(processes: Processes, password: string, salt = randomYescryptSalt()): Promise<string> {
-  const setting = `$y$${DEFAULT_PARAMS}$${salt}`;
-  const script = 'local $/; my $p = <STDIN>; my $h = crypt($p, $ARGV[0]); print defined $h ? $h : ""';
-  const { stdout } = await processes.run('perl', ['-e', script, setting], { input: password });
-  if (!stdout.startsWith(setting + '$')) {
-    throw new SnfImageError('the helper\'s crypt() cannot compute yescrypt hashes: use PASSWD_HASHING_METHOD sha512');
-  }
-  return stdout;
+  return systemCrypt(processes, password, `$y$${DEFAULT_PARAMS}$${salt}`);
 }
 
 /**

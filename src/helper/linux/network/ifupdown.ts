@@ -11,7 +11,9 @@ export function renderInterfaces(nics: readonly NicPlan[]): string {
   ];
   for (const nic of nics) {
     if (!nic.ipv4 && !nic.ipv6) continue;
-    lines.push('', `auto ${nic.name}`, `allow-hotplug ${nic.name}`);
+    // allow-hotplug, not auto: the NIC is brought up when it appears, and
+    // one that is absent at boot does not fail networking.service.
+    lines.push('', `allow-hotplug ${nic.name}`);
     if (nic.ipv4 === 'dhcp') lines.push(`iface ${nic.name} inet dhcp`);
     if (nic.ipv4 === 'static') {
       lines.push(`iface ${nic.name} inet static`, `    address ${nic.ip}`);

@@ -7,7 +7,8 @@ export type NetworkDriver = 'networkmanager' | 'ifupdown' | 'netplan' | 'ifcfg' 
 /**
  * The guest's own network tool. NM_NETWORKING asks for NetworkManager
  * keyfiles; Ubuntu's netplan, a Debian with ifupdown, a RedHat with
- * network-scripts follow; a guest whose systemd-networkd is enabled gets
+ * network-scripts follow; a Debian without ifupdown whose NetworkManager is
+ * enabled gets keyfiles, and a guest whose systemd-networkd is enabled gets
  * .network files. Undefined when the guest uses none of these.
  */
 export async function chooseNetworkDriver(guest: GuestRoot, distro: BaseDistro | undefined, nmNetworking: boolean): Promise<NetworkDriver | undefined> {
@@ -15,20 +16,21 @@ export async function chooseNetworkDriver(guest: GuestRoot, distro: BaseDistro |
   if (distro === 'debian') {
     if (await guest.isDirectory('/etc/netplan')) return 'netplan';
     if ((await guest.exists('/etc/network/interfaces')) || (await hasAny(guest, ['/sbin/ifup', '/usr/sbin/ifup']))) return 'ifupdown';
-    return (await networkdEnabled(guest)) ? 'networkd' : 'ifupdown';
+    if (await serviceEnabled(guest, 'NetworkManager.service')) return 'networkmanager';
+    return (await serviceEnabled(guest, 'systemd-networkd.service')) ? 'networkd' : 'ifupdown';
   }
   if (distro === 'redhat') {
     if (await guest.isDirectory('/etc/sysconfig/network-scripts')) return 'ifcfg';
     if (await guest.isDirectory('/etc/NetworkManager/system-connections')) return 'networkmanager';
     return 'ifcfg';
   }
-  return (await networkdEnabled(guest)) ? 'networkd' : undefined;
+  return (await serviceEnabled(guest, 'systemd-networkd.service')) ? 'networkd' : undefined;
 }
 
-async function networkdEnabled(guest: GuestRoot): Promise<boolean> {
+async function serviceEnabled(guest: GuestRoot, unit: string): Promise<boolean> {
   for (const target of ['multi-user.target.wants', 'network-online.target.wants', 'sockets.target.wants']) {
     // An enablement link may point at /lib, which on a merged-/usr guest is itself a link: its presence is enough.
-    const link = `/etc/systemd/system/${target}/systemd-networkd.service`;
+    const link = `/etc/systemd/system/${target}/${unit}`;
     if ((await guest.exists(link)) || (await guest.isSymlink(link))) return true;
   }
   return false;

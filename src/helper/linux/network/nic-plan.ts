@@ -1,6 +1,6 @@
 import { SnfImageError } from '../../../errors.ts';
-import type { TaskEnv } from '../../task.ts';
 import { envText } from '../task-env.ts';
+import type { TaskEnv } from '../../../../machines/helper/task-declaration.ts';
 
 export type Ipv4Method = 'dhcp' | 'static';
 /** slaac_dhcp is SLAAC for addresses plus stateless DHCPv6 for the rest (DNS). */

@@ -1,0 +1,59 @@
+// Two or more helper images side by side: the deploy case's deployment with
+// each HELPER_DIR of SNF_IMAGE_BENCH_HELPER_DIRS (colon-separated) in turn,
+// round after round (SNF_IMAGE_BENCH_ROUNDS, default 3), so that each image
+// sees the same machine load. The machine is shared and its load swings:
+// only numbers from the same run compare.
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
+import { phaseTimes } from '../src/host/phase-times.ts';
+import { WORK_DIR } from './bench-support.ts';
+import { deployFixture, helperEdges, helperPhaseSeconds } from './deploy.ts';
+
+interface Sample {
+  readonly boot: number;
+  readonly tasks: Readonly<Record<string, number>>;
+  readonly shutdown: number;
+  readonly helper: number;
+}
+
+export async function run(): Promise<void> {
+  const helperDirs = (process.env.SNF_IMAGE_BENCH_HELPER_DIRS ?? '').split(':').filter((dir) => dir !== '');
+  if (helperDirs.length < 2) {
+    console.log('helper-compare: set SNF_IMAGE_BENCH_HELPER_DIRS to two or more HELPER_DIRs, colon-separated');
+    return;
+  }
+  const rounds = Number(process.env.SNF_IMAGE_BENCH_ROUNDS ?? 3);
+  const image = await debianGuestImage();
+  const samples = new Map<string, Sample[]>(helperDirs.map((dir) => [dir, []]));
+  const loads: number[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const helperDir of helperDirs) {
+      const trace = await deployFixture(image, helperDir, join(WORK_DIR, 'helper-compare'));
+      const { bootSeconds, shutdownSeconds } = helperEdges(trace);
+      const tasks = Object.fromEntries(phaseTimes(trace).filter(({ phase }) => phase.startsWith('task ')).map(({ phase, ms }) => [phase.slice(5), ms / 1000]));
+      const sample = { boot: bootSeconds, tasks, shutdown: shutdownSeconds, helper: helperPhaseSeconds(trace) };
+      samples.get(helperDir)!.push(sample);
+      loads.push(loadavg()[0]!);
+      console.log(`round ${round} ${helperDir}: start to first task ${sample.boot.toFixed(2)} s, helper phase ${sample.helper.toFixed(2)} s, load ${loads.at(-1)!.toFixed(1)}`);
+    }
+  }
+  console.log(`medians of ${rounds} rounds (load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}):`);
+  const taskNames = [...new Set([...samples.values()].flatMap((list) => list.flatMap((s) => Object.keys(s.tasks))))];
+  const rows: [string, (s: Sample) => number][] = [
+    ['VM start to first task', (s) => s.boot],
+    ...taskNames.map((name): [string, (s: Sample) => number] => [name, (s) => s.tasks[name] ?? 0]),
+    ['last task to VM exit', (s) => s.shutdown],
+    ['whole helper phase', (s) => s.helper],
+  ];
+  console.log(`  ${''.padEnd(34)} ${helperDirs.map((dir) => dir.split('/').at(-1)!.padStart(18)).join(' ')}`);
+  for (const [label, value] of rows) {
+    console.log(`  ${label.padEnd(34)} ${helperDirs.map((dir) => `${median(samples.get(dir)!.map(value)).toFixed(2)} s`.padStart(18)).join(' ')}`);
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

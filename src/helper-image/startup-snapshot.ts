@@ -1,0 +1,49 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Processes } from '../effects/processes.ts';
+import { releaseMountsUnder } from './mounts.ts';
+
+/** qemu's user-mode emulator (Debian's qemu-user-static): static, so it runs inside the chroot. */
+const QEMU_USER = '/usr/bin/qemu-x86_64-static';
+/** The CPU the helper VM has under TCG (qemu's default model): the snapshot is made for it. */
+const SNAPSHOT_CPU = 'qemu64';
+
+/**
+ * A V8 startup snapshot of the helper program, made by the helper root's own
+ * Node (a snapshot only loads in the binary that wrote it). Debian's nodejs
+ * is built without Node's own snapshot and code cache, so every start compiles
+ * Node's bootstrap JavaScript and then the bundle; under TCG that is seconds.
+ * Restored from the snapshot, both are already compiled and evaluated.
+ *
+ * V8 also refuses a snapshot made on a CPU with other features than its own,
+ * so Node runs under qemu's user-mode emulation of the CPU the helper VM has
+ * under TCG. On another CPU (KVM's `-cpu host`) the snapshot does not load
+ * and the init starts the plain bundle instead.
+ *
+ * The root image is mounted read-only (squashfs over a loop device) with a
+ * scratch directory on its /tmp, and Node runs chrooted in it with an empty
+ * environment.
+ */
+export async function buildStartupSnapshot(rootImage: string, script: Uint8Array, processes: Processes): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), 'snf-image-snapshot-'));
+  const root = join(dir, 'root');
+  const scratch = join(dir, 'scratch');
+  try {
+    await mkdir(root);
+    await mkdir(scratch);
+    await writeFile(join(scratch, 'helper.cjs'), script);
+    await copyFile(QEMU_USER, join(scratch, 'qemu'));
+    await processes.run('mount', ['-t', 'squashfs', '-o', 'ro,loop', rootImage, root]);
+    await processes.run('mount', ['--bind', scratch, join(root, 'tmp')]);
+    await processes.run('env', [
+      '-i', 'HOME=/tmp', 'LANG=C.UTF-8',
+      '/usr/sbin/chroot', root, '/tmp/qemu', '-cpu', SNAPSHOT_CPU,
+      '/usr/bin/node', '--snapshot-blob', '/tmp/helper.blob', '--build-snapshot', '/tmp/helper.cjs',
+    ]);
+    return await readFile(join(scratch, 'helper.blob'));
+  } finally {
+    await releaseMountsUnder(root, processes);
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { AbortedError, describeFailure, type Effect, type EffectContext } from '../../effects/effect.ts';
+import { SnfImageError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { HelperExit, HelperResult, HelperSignal } from '../../../machines/host/ports.ts';
+import { TRACE_PREFIX } from '../../helper/helper-args.ts';
+import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monitor-parser.ts';
+import { childEnvironment } from '../../effects/child-environment.ts';
+
+/**
+ * The file descriptor the helper process writes the monitor channel to. It
+ * is a socket (Node's child pipes are socket pairs): qemu takes it with
+ * `-chardev socket,fd=3`.
+ */
+export const MONITOR_CHANNEL_FD = 3;
+
+/** The program that is the helper VM: qemu, or a stand-in in tests. */
+export interface HelperProcessSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export class HelperLaunchFailed extends SnfImageError {
+  override readonly name = 'HelperLaunchFailed';
+  constructor(command: string, cause: Error) {
+    super(`cannot start the helper VM (${command}): ${cause.message}; check that qemu is installed`);
+  }
+}
+
+/**
+ * Runs the helper VM in a process group of its own and resolves with how it
+ * ended. Emits `helper.started` ({ pid }), then `helper.monitor`
+ * ({ message }) per monitor message; a helper that breaks the monitor
+ * protocol gets one `helper.monitorFailed` ({ error }) and is no longer
+ * listened to. Console lines (stdout and stderr) go to the log as `HELPER:`
+ * lines. Whatever ends the run, nothing of the group is left running: when
+ * the VM exits, what it left behind is killed; when the signal aborts, the
+ * whole group is killed and the effect rejects with AbortedError.
+ */
+export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperProcessSpec, HelperExit> {
+  const log = deps.log.child({ component: 'helper' });
+  return (spec, ctx) =>
+    new Promise((resolve, reject) => {
+      if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
+      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
+      const pid = child.pid;
+      if (pid === undefined) {
+        child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));
+        return;
+      }
+      const killGroup = () => signalGroup(pid, 'SIGKILL');
+      ctx.signal.addEventListener('abort', killGroup, { once: true });
+      ctx.emit({ type: 'helper.started', pid });
+
+      // stdio is all pipes past stdin, so these streams exist.
+      // The helper's own trace comes on the console too; it is for debugging, not for every log.
+      const consoleLine = (line: string) => (line.startsWith(TRACE_PREFIX) ? log.debug(`HELPER: ${line}`) : log.info(`HELPER: ${line}`));
+      forEachLine(child.stdout!, consoleLine);
+      forEachLine(child.stderr!, consoleLine);
+      const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
+
+      // The helper's own exit ends the run; anything it started goes with it.
+      child.once('exit', killGroup);
+      child.once('close', (exitCode, signal) => {
+        ctx.signal.removeEventListener('abort', killGroup);
+        monitor.end();
+        if (ctx.signal.aborted) reject(new AbortedError('runHelper'));
+        else resolve({ exitCode, signal });
+      });
+    });
+}
+
+function listenToMonitor(channel: Readable, emit: EffectContext['emit'], log: Logger) {
+  const parser = new MonitorChannelParser();
+  const decoder = new StringDecoder('utf8');
+  let listening = true;
+  const parse = (read: () => ReturnType<MonitorChannelParser['push']>) => {
+    if (!listening) return;
+    try {
+      for (const message of read()) emit({ type: 'helper.monitor', message });
+    } catch (error) {
+      if (!(error instanceof MonitorProtocolError)) throw error;
+      listening = false;
+      log.error({ err: error }, error.message);
+      emit({ type: 'helper.monitorFailed', error: describeFailure(error) });
+    }
+  };
+  // Data keeps being read after a failure, so the helper never blocks on a full channel.
+  channel.on('data', (chunk: Buffer) => parse(() => parser.push(decoder.write(chunk))));
+  return { end: () => parse(() => parser.push(decoder.end()).concat(parser.end())) };
+}
+
+function forEachLine(stream: Readable, onLine: (line: string) => void): void {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    const lines = (pending + decoder.write(chunk)).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line.replace(/\r$/, ''));
+  });
+  stream.on('end', () => {
+    const rest = pending + decoder.end();
+    if (rest !== '') onLine(rest);
+  });
+}
+
+/** Signals a whole process group; false when it is already gone. */
+function signalGroup(pid: number, signal: HelperSignal): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/** Sends a signal to the helper's whole process group; a group already gone is no error. */
+export const signalHelper: Effect<{ readonly pid: number; readonly signal: HelperSignal }, void> = async ({ pid, signal }) => {
+  signalGroup(pid, signal);
+};
+
+/** Bytes of the result channel read: the verdict is its first line, and a runaway helper must not fill memory. */
+const RESULT_READ_BYTES = 64 * 1024;
+
+/** The first line of the result channel, \r removed (a serial line may add it); empty when the helper wrote nothing. */
+export const readResult: Effect<{ readonly path: string }, HelperResult> = async ({ path }) => {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(RESULT_READ_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, RESULT_READ_BYTES, 0);
+    const firstLine = buffer.toString('utf8', 0, bytesRead).split('\n')[0] ?? '';
+    return { firstLine: firstLine.replaceAll('\r', '') };
+  } finally {
+    await file.close();
+  }
+};

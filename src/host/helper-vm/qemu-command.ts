@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { diskDevice, hasFloppyController, helperDeviceNames, type MachineType } from './helper-devices.ts';
+import { MONITOR_CHANNEL_FD } from './helper-vm.ts';
+import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
+
+export type Accelerator = 'kvm' | 'tcg';
+
+/** Everything that decides the helper VM's command line. */
+export interface HelperLaunchSpec {
+  /** The qemu binary, e.g. qemu-system-x86_64. */
+  readonly qemu: string;
+  readonly qemuVersion: QemuVersion;
+  readonly machine: MachineType;
+  readonly accelerator: Accelerator;
+  /** HELPER_DIR: holds kernel, initrd and image (the helper root). */
+  readonly helperDir: string;
+  /** HELPER_MEMORY, in MiB. */
+  readonly memoryMiB: number;
+  /** HELPER_USER: qemu drops to it once its files are open. */
+  readonly user: string;
+  /** HELPER_DEBUG: the helper opens a root shell on ttyS3 (a pty) when a task fails. */
+  readonly debug: boolean;
+  /** INSTANCE_HV_disk_type. */
+  readonly diskType: string;
+  /** The instance disks: paths or URIs qemu opens itself (rbd:, gluster:, ...). */
+  readonly instanceDisks: readonly string[];
+  readonly configDevice: string;
+  /** The file ttyS1, the result channel, writes to. */
+  readonly resultPath: string;
+  /** More kernel arguments, e.g. `tsc_early_khz=` for microvm, whose TSC calibration can hang under TCG. */
+  readonly extraKernelArgs?: readonly string[];
+}
+
+export interface QemuCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The instance disks as the helper sees them (rules.json `devices`). */
+  readonly devices: readonly string[];
+  readonly rulesDevice: string;
+}
+
+/** qemu splits option values on commas; a comma inside a value is written twice. */
+export function optionValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+const MACHINE_OPTIONS: Record<MachineType, string> = {
+  pc: 'pc',
+  q35: 'q35',
+  // Our own serial ports replace microvm's single built-in one; the helper's kernel needs the legacy PIT and PIC.
+  microvm: 'microvm,isa-serial=off,pit=on,pic=on',
+};
+
+/**
+ * Under KVM the guest gets the host's CPU: it is the fastest, and a host whose
+ * KVM cannot run it (kvm-pvm, say) fails at once rather than hanging.
+ */
+export const ACCELERATOR_ARGS: Record<Accelerator, readonly string[]> = {
+  kvm: ['-accel', 'kvm', '-cpu', 'host'],
+  tcg: ['-accel', 'tcg'],
+};
+
+/**
+ * The helper VM's command line. It has no network device and no defaults,
+ * sees its root read-only and the instance disks before the config device
+ * (virtio disks are named in command-line order), and talks on three serial
+ * ports: ttyS0 the console (qemu's stdout), ttyS1 the result file, ttyS2 the
+ * monitor channel (file descriptor MONITOR_CHANNEL_FD, a socket the host reads).
+ */
+export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
+  const { devices, rulesDevice } = helperDeviceNames({ machine: spec.machine, diskType: spec.diskType, diskCount: spec.instanceDisks.length });
+  const bus = spec.machine === 'microvm' ? 'device' : 'pci';
+  const instanceDevice = diskDevice(spec.diskType);
+  const scsi = instanceDevice !== 'virtio-blk';
+
+  const instanceDisks = spec.instanceDisks.flatMap((path, i) => [
+    '-drive', `file=${optionValue(path)},format=raw,if=none,cache=none,id=disk${i}`,
+    '-device', scsi ? `${instanceDevice},drive=disk${i},bus=scsi.0` : `virtio-blk-${bus},drive=disk${i}`,
+  ]);
+  const configDisk = hasFloppyController(spec.machine)
+    ? ['-drive', `file=${optionValue(spec.configDevice)},format=raw,if=floppy`]
+    : ['-drive', `file=${optionValue(spec.configDevice)},format=raw,if=none,id=config`, '-device', `virtio-blk-${bus},drive=config`];
+  const serial = (index: number, id: string, backend: string, ...options: string[]) => [
+    '-chardev', [backend, `id=${id}`, ...options].join(','),
+    '-device', `isa-serial,chardev=${id},index=${index}`,
+  ];
+
+  const kernelArgs = [
+    'console=ttyS0',
+    'root=/dev/vda',
+    'ro',
+    'quiet',
+    // The VM is the isolation boundary and runs for seconds: in-guest hardening only costs boot time under TCG.
+    'mitigations=off',
+    'audit=0',
+    // Debian's kernel zeroes every page it allocates, write-protects its image page by page and
+    // self-tests its crypto at boot: under TCG each is a fraction of a second the helper does not need.
+    'init_on_alloc=0',
+    'rodata=off',
+    'cryptomgr.notests',
+    'hypervisor=kvm',
+    'snf_image_activate_helper',
+    ...(spec.debug ? ['snf_image_debug_helper'] : []),
+    `rules_dev=${rulesDevice}`,
+    ...(spec.extraKernelArgs ?? []),
+  ];
+
+  const args = [
+    '-nodefaults',
+    '-no-user-config',
+    '-machine', MACHINE_OPTIONS[spec.machine],
+    ...ACCELERATOR_ARGS[spec.accelerator],
+    '-m', String(spec.memoryMiB),
+    '-display', 'none',
+    '-monitor', 'none',
+    '-nic', 'none',
+    // A helper that panics and reboots ends the VM at once instead of looping until the timeout.
+    '-no-reboot',
+    // Entropy for the helper's crypto (password salts, host keys): without it the first read can block for seconds.
+    '-device', `virtio-rng-${bus}`,
+    ...dropPrivilegesArgs(spec.qemuVersion, spec.user),
+    '-kernel', join(spec.helperDir, 'kernel'),
+    '-initrd', join(spec.helperDir, 'initrd'),
+    '-append', kernelArgs.join(' '),
+    '-drive', `file=${optionValue(join(spec.helperDir, 'image'))},format=raw,if=none,id=helper,readonly=on`,
+    '-device', `virtio-blk-${bus},drive=helper`,
+    ...(scsi ? ['-device', `virtio-scsi-${bus},id=scsi`] : []),
+    ...instanceDisks,
+    ...configDisk,
+    ...serial(0, 'console', 'stdio'),
+    ...serial(1, 'result', 'file', `path=${optionValue(spec.resultPath)}`),
+    ...serial(2, 'monitor', 'socket', `fd=${MONITOR_CHANNEL_FD}`),
+    ...(spec.debug ? serial(3, 'debug', 'pty') : []),
+  ];
+  return { command: spec.qemu, args, devices, rulesDevice };
+}

@@ -1,0 +1,99 @@
+import { execa } from 'execa';
+import { withGuestVm } from './guest-vm.ts';
+import type { SerialConsole } from './serial-console.ts';
+
+/** What the deployment was asked to do, and what the image was before it. */
+export interface BootExpectations {
+  readonly hostname: string;
+  readonly password: string;
+  readonly mac: string;
+  /** The address the NIC must have: qemu's DHCP answer, or the static one configured. */
+  readonly address: string;
+  readonly authorizedKey: string;
+  readonly injectedFile: { readonly path: string; readonly contents: string };
+  readonly swap: boolean;
+  /** The root filesystem must be at least this big (the image's was smaller). */
+  readonly minRootBytes: number;
+  readonly original: { readonly machineId: string; readonly hostKeyFingerprint: string };
+}
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface BootVerdict {
+  readonly checks: readonly Check[];
+  /** qemu start to the login prompt. */
+  readonly loginSeconds: number;
+  /** qemu start to `systemctl is-system-running` answering. */
+  readonly settledSeconds: number;
+  /** The name the guest gave the NIC with the instance's MAC. */
+  readonly nicName: string;
+}
+
+const BOOT_TIMEOUT_MS = 300_000;
+
+/**
+ * Boots the deployed disk, logs in on the serial console with the password
+ * that was set, and checks what a user of the instance would find. Every
+ * check runs even when one fails, so one boot shows everything wrong.
+ */
+export async function bootCheck(disk: string, expect: BootExpectations): Promise<BootVerdict> {
+  return withGuestVm(disk, expect.mac, async ({ console, sshPort, startedAt }) => {
+    await console.login(expect.password, BOOT_TIMEOUT_MS);
+    const loginSeconds = (Date.now() - startedAt) / 1000;
+    const checks: Check[] = [];
+    const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+    const sh = async (command: string, timeoutMs = 60_000) => (await console.run(command, timeoutMs)).output;
+
+    const state = await sh('timeout 240 systemctl is-system-running --wait', 250_000);
+    const settledSeconds = (Date.now() - startedAt) / 1000;
+    const failed = state === 'running' ? '' : ` (failed units: ${await sh('systemctl --failed --no-legend --plain | cut -d" " -f1 | xargs')})`;
+    check('system running', state === 'running', `${state}${failed}`);
+
+    const hostname = await sh('hostname');
+    check('hostname', hostname === expect.hostname, hostname);
+
+    const rootBytes = Number(await sh('findmnt -bno SIZE /'));
+    check('root grown', rootBytes >= expect.minRootBytes, `${(rootBytes / 1024 ** 3).toFixed(2)} GiB`);
+
+    const swaps = await sh('swapon --noheadings --show=NAME');
+    check('swap', expect.swap ? swaps !== '' : swaps === '', swaps || 'none');
+
+    const nicName = await sh(`ip -o link | awk -v mac=${expect.mac.toLowerCase()} '$0 ~ mac { sub(":", "", $2); print $2 }'`);
+    const address = nicName ? await waitForAddress(console, nicName) : '';
+    check('NIC address', address.split(/\s+/).includes(expect.address), `${nicName || 'no NIC with the MAC'} ${address || 'no IPv4 address'}`);
+
+    const sshd = await sh('systemctl is-active ssh');
+    const guestKey = (await sh('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')).split(' ')[1] ?? '';
+    const served = await servedHostKey(sshPort);
+    check('sshd with new host keys', sshd === 'active' && guestKey !== expect.original.hostKeyFingerprint && served === guestKey, `${sshd}, serves ${served || 'nothing'}`);
+
+    const keys = await sh('cat /root/.ssh/authorized_keys');
+    check('authorized key', keys.split('\n').includes(expect.authorizedKey), `${keys.split('\n').length} line(s)`);
+
+    const injected = await sh(`cat ${expect.injectedFile.path}`);
+    check('injected file', injected === expect.injectedFile.contents.trimEnd(), injected.slice(0, 60));
+
+    const machineId = await sh('cat /etc/machine-id');
+    check('new machine id', /^[0-9a-f]{32}$/.test(machineId) && machineId !== expect.original.machineId, machineId);
+
+    return { checks, loginSeconds, settledSeconds, nicName };
+  });
+}
+
+/** The NIC's IPv4 addresses, waiting a little for a DHCP answer that is still on its way. */
+async function waitForAddress(console: SerialConsole, nic: string): Promise<string> {
+  const command = `for i in $(seq 60); do a=$(ip -4 -o addr show dev ${nic} | awk '{ print $4 }' | xargs); [ -n "$a" ] && break; sleep 1; done; echo "$a"`;
+  return (await console.run(command, 90_000)).output;
+}
+
+/** The ed25519 host key the guest's SSH server presents, as a fingerprint. */
+async function servedHostKey(port: number): Promise<string> {
+  const scan = await execa('ssh-keyscan', ['-T', '20', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { reject: false });
+  if (!scan.stdout.trim()) return '';
+  const fingerprint = await execa('ssh-keygen', ['-lf', '-'], { input: scan.stdout, reject: false });
+  return fingerprint.stdout.split(' ')[1] ?? '';
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { readTraceFile } from '../../src/effects/trace.ts';
+import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';
+import { deploy } from '../../src/ganeti/create.ts';
+import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
+import { createLogger } from '../../src/log.ts';
+
+const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
+const IMAGE_BYTES = 3 * 1024 * 1024 + 512;
+
+/**
+ * create end to end on this machine's real tools (config files, the local
+ * back-end, the copy onto a file disk, mke2fs, process groups and signals),
+ * with a stand-in for qemu that plays the helper's side of the serial channels.
+ */
+describe('create with a stand-in helper VM', () => {
+  let dir: string;
+  let image: Buffer;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'create-test-'));
+    image = randomBytes(IMAGE_BYTES);
+    await writeFile(join(dir, 'debian.img'), image);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function setup(name: string, scenario: string, extraConfig: Record<string, string> = {}) {
+    const run = join(dir, name);
+    await rm(run, { recursive: true, force: true });
+    await mkdtemp(join(dir, 'x')).then((d) => rm(d, { recursive: true }));
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(run, 'traces'), { recursive: true });
+    await mkdir(join(run, 'helper'), { recursive: true });
+    const disk = join(run, 'disk0');
+    await writeFile(disk, '');
+    await truncate(disk, 16 * 1024 * 1024);
+    const config = {
+      IMAGE_DIR: dir,
+      HELPER_DIR: join(run, 'helper'),
+      QEMU: `${STAND_IN} ${scenario} ${join(run, 'stand-in')}`,
+      HELPER_ACCEL: 'tcg',
+      TRACE_DIR: join(run, 'traces'),
+      VARIANTS_DIR: join(run, 'variants'),
+      ...extraConfig,
+    };
+    const configFile = join(run, 'snf-image.conf');
+    await writeConfigFile(configFile, config);
+    const env = oneDiskCreateEnvironment({
+      name: `${name}.example.org`,
+      disk,
+      mac: 'aa:00:00:11:22:33',
+      configFile,
+      parameters: {
+        OSP_IMG_ID: 'debian.img',
+        OSP_IMG_FORMAT: 'diskdump',
+        OSP_IMG_PASSWD: 'correct horse battery staple',
+        OSP_IMG_PROPERTIES: '{"OSFAMILY":"linux","ROOT_PARTITION":"1"}',
+      },
+    });
+    const stdout: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => void (stdout.push(String(chunk)), done()) });
+    return { run, disk, env, stdout, sink };
+  }
+
+  function monitorMessages(stdout: string[]) {
+    return stdout.join('').split('\n').filter((l) => l.startsWith('[MONITOR] ')).map((l) => JSON.parse(l.slice(10)) as Record<string, unknown>);
+  }
+
+  async function leftovers(): Promise<string[]> {
+    const names = await readdir(tmpdir());
+    return names.filter((n) => n.startsWith('snf-image-create-') || n.startsWith('snf-image-config-'));
+  }
+
+  it('copies the image, hands the helper its rules, and reports success', async () => {
+    const before = await leftovers();
+    const t = await setup('ok', 'success');
+    const rulesCopy = join(t.run, 'stand-in', 'rules.json');
+    const { output, tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.equal(output.ok, true, JSON.stringify(output.failure));
+    const disk = await readFile(t.disk);
+    assert.equal(disk.length, 16 * 1024 * 1024, 'the disk file keeps its size');
+    assert.ok(disk.subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
+    const rules = JSON.parse(await readFile(rulesCopy, 'utf8'));
+    assert.deepEqual(rules.devices, ['/dev/vdb']);
+    assert.equal(rules.env.HOSTNAME, 'ok.example.org');
+    assert.equal(rules.env.PASSWD, 'correct horse battery staple', 'the helper gets the password itself');
+    assert.equal(rules.env.NIC_0_MAC, 'aa:00:00:11:22:33');
+    const messages = monitorMessages(t.stdout);
+    assert.deepEqual(
+      messages.filter((m) => m.type === 'image-helper').map((m) => `${m.subtype}:${m.task}`),
+      ['task-start:FixPartitionTable', 'task-end:FixPartitionTable'],
+    );
+    const progress = messages.filter((m) => m.type === 'image-copy-progress').at(-1);
+    assert.equal(progress?.position, IMAGE_BYTES);
+    assert.ok(tracePath);
+    const traceText = await readFile(tracePath, 'utf8');
+    assert.doesNotMatch(traceText, /correct horse/);
+    assert.equal(((await stat(tracePath)).mode & 0o777), 0o600);
+    assert.deepEqual(await leftovers(), before, 'no temp dirs left behind');
+  });
+
+  it('writes a trace that replays to the same steps with no I/O', async () => {
+    const t = await setup('replay', 'success');
+    const { tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    const replayed = await replayHostTrace(readTraceFile(tracePath!));
+    assert.deepEqual(replayed.divergences, []);
+    assert.equal(replayed.firstMismatch, -1);
+    assert.ok(replayed.recorded.length > 8);
+  });
+
+  it('fails with the task error when a task fails in the helper', async () => {
+    const t = await setup('task-error', 'task-error');
+    const { output } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.equal(output.ok, false);
+    assert.equal(output.failure?.message, 'Image customization failed: ERROR: ChangePassword: the image has no user named root');
+    const messages = monitorMessages(t.stdout);
+    assert.ok(messages.some((m) => m.type === 'image-helper' && m.subtype === 'error'));
+    assert.deepEqual(messages.at(-1), { ...messages.at(-1), type: 'image-error', messages: ['Image customization failed: ERROR: ChangePassword: the image has no user named root'] });
+  });
+
+  it('terminates a helper that does not finish on time, then kills one that ignores SIGTERM', async () => {
+    for (const scenario of ['hang', 'ignore-term']) {
+      const before = await leftovers();
+      const t = await setup(scenario, scenario, { HELPER_SOFT_TIMEOUT: '1', HELPER_HARD_TIMEOUT: '1' });
+      const started = Date.now();
+      const { output } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+      assert.equal(output.failure?.kind, 'HelperTimeout', scenario);
+      assert.deepEqual(output.helperExit, { exitCode: null, signal: scenario === 'hang' ? 'SIGTERM' : 'SIGKILL' });
+      assert.ok(Date.now() - started < 10_000);
+      const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+      const survivors = [];
+      for (const pid of pids) {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmdline.includes(STAND_IN)) survivors.push(pid);
+      }
+      assert.deepEqual(survivors, [], 'no helper process left');
+      assert.deepEqual(await leftovers(), before);
+    }
+  });
+
+  it('rejects a missing image with a clear message, before touching the disk', async () => {
+    const t = await setup('missing', 'success');
+    const { output } = await deploy({ ...t.env, OSP_IMG_ID: 'no-such.img' }, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.equal(output.ok, false);
+    assert.equal(output.failure?.step, 'selectingBackends');
+    assert.match(output.failure!.message, /no-such\.img/);
+    const messages = monitorMessages(t.stdout);
+    assert.equal(messages.at(-1)?.type, 'image-error');
+    assert.match(String((messages.at(-1)?.messages as string[])[0]), /no-such\.img/);
+    const disk = await readFile(t.disk);
+    assert.ok(disk.every((b) => b === 0), 'the disk is untouched');
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat, symlink } from 'node:fs/promises';
+import { after, describe, it } from 'node:test';
+import { partitionPath } from '../../src/helper/partition-nodes.ts';
+import { helperMounts } from './support/disk-checks.ts';
+import { LoopDisks, type ImageSpec } from './support/loop-disk.ts';
+import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
+
+const SECTOR = 512;
+const guestFiles = { 'etc/fstab': 'LABEL=root / ext4 defaults 0 1\n', 'etc/hostname': 'image\n' };
+const env = { HOSTNAME: 'vm1', PROPERTIES: JSON.stringify({}) };
+
+/** Overwrites bytes of the image file at an offset. */
+async function poke(file: string, offset: number, bytes: Buffer): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A digest of the whole disk, to show that a refused run wrote nothing. */
+async function diskDigest(disk: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(disk)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? 'needs root for loop devices and mounts' : false }, () => {
+  const disks = new LoopDisks();
+  after(async () => {
+    await disks.release();
+    assert.deepEqual(await helperMounts(), [], 'the helper left nothing mounted');
+  });
+
+  /** Builds the damaged image on a grown disk, runs the helper on it and checks that it wrote nothing. */
+  async function refusedRun(spec: ImageSpec): Promise<HelperProgramRun> {
+    const disk = await disks.create(spec);
+    const before = await diskDigest(disk);
+    const run = await runHelperProgram(await disks.workdir(), [disk], env);
+    assert.equal(run.exitCode, 1);
+    assert.equal(await diskDigest(disk), before, 'the disk is unchanged');
+    return run;
+  }
+
+  it('refuses a GPT whose primary header CRC is bad, naming the intact backup, and writes nothing', async () => {
+    const run = await refusedRun({
+      table: 'gpt',
+      imageMiB: 64,
+      diskMiB: 256,
+      partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }],
+      damage: (file) => poke(file, SECTOR + 16, Buffer.from('deadbeef', 'hex')),
+    });
+    assert.match(run.result, /^ERROR: DetectImageProperties: The primary GPT of \/dev\/loop\d+ is corrupt \(the header CRC does not match\)\. Its backup at sector 131071 is intact/);
+  });
+
+  it('refuses an MBR partition that reaches past the end of the disk, instead of shrinking it, and writes nothing', async () => {
+    const run = await refusedRun({
+      table: 'dos',
+      imageMiB: 64,
+      diskMiB: 128,
+      partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }],
+      // Partition 1's size field (at 446 + 12) claims 1 GiB.
+      damage: async (file) => {
+        const size = Buffer.alloc(4);
+        size.writeUInt32LE((1024 * 1024 * 1024) / SECTOR);
+        await poke(file, 446 + 12, size);
+      },
+    });
+    assert.match(run.result, /^ERROR: DetectImageProperties: Partition 1 of \/dev\/loop\d+ ends at sector 2099199, past the end of the disk \(262144 sectors\)/);
+  });
+
+  it("refuses to write root's keys through a ~/.ssh that is a symlink to /, leaving the guest's / as it was", async () => {
+    const files = { ...guestFiles, 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/shadow': 'root:*:19000:0:99999:7:::\n', 'root/.profile': '' };
+    const disk = await disks.create({ table: 'dos', imageMiB: 64, diskMiB: 64, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files }] });
+    const root = partitionPath(disk, 1);
+    const build = await disks.mount(root, 'rw');
+    await symlink('/', `${build}/root/.ssh`);
+    const before = await stat(build);
+    await disks.unmount(build);
+
+    const properties = JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1' });
+    const run = await runHelperProgram(await disks.workdir(), [disk], { HOSTNAME: 'vm1', PROPERTIES: properties, AUTH_KEYS: 'ssh-ed25519 AAAAC3NzaKEY operator@example.org' }, ['MountImage', 'ChangePassword', 'UmountImage']);
+    assert.equal(run.exitCode, 1);
+    assert.equal(run.result, 'ERROR: ChangePassword: guest path /root/.ssh: is a symlink in the image: refusing to write the SSH keys of root through it\n');
+
+    const after = await disks.mount(root, 'ro,noload');
+    const now = await stat(after);
+    assert.deepEqual([now.mode, now.uid, now.gid], [before.mode, before.uid, before.gid], "the guest's / keeps its mode and owner");
+    await assert.rejects(stat(`${after}/authorized_keys`), 'no key file was written at the root');
+  });
+
+  it('refuses overlapping MBR partitions, and writes nothing', async () => {
+    const run = await refusedRun({
+      table: 'dos',
+      imageMiB: 64,
+      diskMiB: 128,
+      partitions: [{ size: '32M', type: 'L', fs: 'ext4', label: 'root', files: guestFiles }, { type: 'L' }],
+      // Partition 2 starts (at 446 + 16 + 8) in the middle of partition 1.
+      damage: async (file) => {
+        const start = Buffer.alloc(4);
+        start.writeUInt32LE(4096);
+        await poke(file, 446 + 16 + 8, start);
+      },
+    });
+    assert.match(run.result, /^ERROR: DetectImageProperties: Partitions 1 and 2 of \/dev\/loop\d+ overlap/);
+  });
+});

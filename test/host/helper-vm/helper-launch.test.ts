@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { EffectEvent } from '../../../src/effects/effect.ts';
+import { realProcesses } from '../../../src/effects/real/processes.ts';
+import { createConfigDeviceWriter } from '../../../src/host/config-device/config-device.ts';
+import type { DiskType, MachineType } from '../../../src/host/helper-vm/helper-devices.ts';
+import { createRunHelper, readResult } from '../../../src/host/helper-vm/helper-vm.ts';
+import { qemuCommand } from '../../../src/host/helper-vm/qemu-command.ts';
+import { detectQemuVersion } from '../../../src/host/helper-vm/qemu-version.ts';
+import { multibootStub } from '../../fixtures/multiboot-stub.ts';
+
+/**
+ * The real qemu, under TCG, on the exact command line the helper gets, with
+ * a stub kernel that answers on the three serial ports: proves the machine,
+ * disk, config-device and serial options boot together on each machine type.
+ */
+describe('helper VM launch with qemu', () => {
+  const qemu = 'qemu-system-x86_64';
+  const ctx = { signal: new AbortController().signal, emit: () => {} };
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'helper-launch-test-'));
+    const helperDir = join(dir, 'helper');
+    await mkdir(helperDir);
+    await writeFile(join(helperDir, 'kernel'), multibootStub({ console: 'stub console\n', result: 'SUCCESS\r\n', monitor: 'TASK_START:Stub\nTASK_END:Stub\n' }));
+    await writeFile(join(helperDir, 'initrd'), 'initrd');
+    await writeFile(join(helperDir, 'image'), '');
+    await truncate(join(helperDir, 'image'), 1 << 20);
+    await writeFile(join(dir, 'disk0'), '');
+    await truncate(join(dir, 'disk0'), 1 << 20);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const cases: [MachineType, DiskType][] = [['pc', 'paravirtual'], ['q35', 'scsi-hd'], ['microvm', 'paravirtual']];
+  for (const [machine, diskType] of cases) {
+    it(`boots ${machine} with ${diskType} disks and hears the helper on every port`, async () => {
+      const resultPath = join(dir, `result-${machine}`);
+      const configDevice = join(dir, `config-${machine}.img`);
+      const launch = {
+        qemu,
+        qemuVersion: await detectQemuVersion(realProcesses, [qemu]),
+        machine,
+        accelerator: 'tcg' as const,
+        helperDir: join(dir, 'helper'),
+        memoryMiB: 64,
+        user: 'nobody',
+        debug: false,
+        diskType,
+        instanceDisks: [join(dir, 'disk0')],
+        configDevice,
+        resultPath,
+      };
+      const { command, args, devices } = qemuCommand(launch);
+      await createConfigDeviceWriter({ processes: realProcesses })(
+        { path: configDevice, rules: { version: 1, env: { HOSTNAME: 'vm1' }, devices: [...devices], forcedProperties: {} }, windowsTimezone: 'UTC' },
+        ctx,
+      );
+      const logged: string[] = [];
+      const log = pino(
+        { base: undefined },
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString().split('\n')) if (line) logged.push(JSON.parse(line).msg);
+            done();
+          },
+        }),
+      );
+      const events: EffectEvent[] = [];
+      const exit = await createRunHelper({ log })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
+
+      assert.deepEqual(exit, { exitCode: 0, signal: null }, logged.join('\n'));
+      assert.deepEqual(
+        events.filter((event) => event.type === 'helper.monitor').map((event) => event.message),
+        [
+          { type: 'image-helper', subtype: 'task-start', task: 'Stub' },
+          { type: 'image-helper', subtype: 'task-end', task: 'Stub' },
+        ],
+      );
+      assert.ok(logged.includes('HELPER: stub console'), logged.join('\n'));
+      assert.deepEqual(await readResult({ path: resultPath }, ctx), { firstLine: 'SUCCESS' });
+    });
+  }
+});

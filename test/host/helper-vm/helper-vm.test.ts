@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
+import { createRunHelper, HelperLaunchFailed, readResult, signalHelper } from '../../../src/host/helper-vm/helper-vm.ts';
+
+const STAND_IN = fileURLToPath(new URL('../../fixtures/stand-in-helper.sh', import.meta.url));
+
+function memoryLogger() {
+  const lines: { msg: string; [key: string]: unknown }[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { log: pino({ base: undefined }, stream), lines };
+}
+
+/** Processes of a group that still run; a killed one may linger as a zombie until something reaps it. */
+async function runningInGroup(pgid: number): Promise<number[]> {
+  const running: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') running.push(Number(name));
+  }
+  return running;
+}
+
+/** SIGKILL is delivered asynchronously: give the group a moment to go. */
+async function groupAlive(pgid: number): Promise<boolean> {
+  for (let tries = 0; tries < 20; tries++) {
+    if ((await runningInGroup(pgid)).length === 0) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/** Runs the stand-in helper; `started` resolves with its pid as soon as it runs. */
+function runStandIn(args: string[], signal = new AbortController().signal) {
+  const { log, lines } = memoryLogger();
+  const events: EffectEvent[] = [];
+  let started!: (pid: number) => void;
+  const pid = new Promise<number>((resolve) => (started = resolve));
+  const emit = (event: EffectEvent) => {
+    events.push(event);
+    if (event.type === 'helper.started') started(event.pid as number);
+  };
+  const exit = createRunHelper({ log })({ command: STAND_IN, args }, { signal, emit });
+  return { exit, pid, events, lines };
+}
+
+describe('helper VM process', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'helper-vm-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports the monitor messages, logs the console and reads SUCCESS from the result channel', async () => {
+    const result = join(dir, 'success');
+    const run = runStandIn(['success', result]);
+    assert.deepEqual(await run.exit, { exitCode: 0, signal: null });
+    const pid = await run.pid;
+    assert.deepEqual(run.events, [
+      { type: 'helper.started', pid },
+      { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-start', task: 'FixPartitionTable' } },
+      { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'warning', messages: [' disk is small'] } },
+      { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'FixPartitionTable' } },
+      { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', stderr: 'first\nsecond\n' } },
+    ]);
+    const console = run.lines.map((line) => line.msg);
+    assert.ok(console.includes('HELPER: Linux version 6.1.0 (stand-in)'));
+    assert.ok(console.includes('HELPER: helper: all tasks done'));
+    assert.deepEqual(await readResult({ path: result }, { signal: new AbortController().signal, emit: () => {} }), { firstLine: 'SUCCESS' });
+    assert.equal(await groupAlive(pid), false);
+  });
+
+  it('decodes a JSON-framed error that spans lines', async () => {
+    const result = join(dir, 'error');
+    const run = runStandIn(['error', result]);
+    await run.exit;
+    assert.deepEqual(run.events[1], { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', messages: ['two\nlines'] } });
+    assert.deepEqual(await readResult({ path: result }, { signal: new AbortController().signal, emit: () => {} }), { firstLine: 'ERROR: mount failed' });
+  });
+
+  it('stops listening to a helper that breaks the monitor protocol, and still waits for it', async () => {
+    const run = runStandIn(['bad-monitor', join(dir, 'bad-monitor')]);
+    assert.deepEqual(await run.exit, { exitCode: 0, signal: null });
+    const types = run.events.map((event) => event.type);
+    assert.deepEqual(types, ['helper.started', 'helper.monitorFailed']);
+    assert.match(String((run.events[1]!.error as { message: string }).message), /unknown command: "HELLO:world"/);
+  });
+
+  it('gives the exit code of a helper that fails', async () => {
+    const run = runStandIn(['exit', '3']);
+    assert.deepEqual(await run.exit, { exitCode: 3, signal: null });
+  });
+
+  it('gives the signal of a helper that crashes', async () => {
+    const run = runStandIn(['crash']);
+    assert.deepEqual(await run.exit, { exitCode: null, signal: 'SIGSEGV' });
+  });
+
+  it('ends a hanging helper and its children with SIGTERM to the group', async () => {
+    const run = runStandIn(['hang']);
+    const pid = await run.pid;
+    await sleep(100);
+    await signalHelper({ pid, signal: 'SIGTERM' }, { signal: new AbortController().signal, emit: () => {} });
+    assert.deepEqual(await run.exit, { exitCode: null, signal: 'SIGTERM' });
+    assert.equal(await groupAlive(pid), false);
+  });
+
+  it('kills a helper that ignores SIGTERM with SIGKILL', async () => {
+    const run = runStandIn(['ignore-term']);
+    const pid = await run.pid;
+    await sleep(100);
+    const ctx = { signal: new AbortController().signal, emit: () => {} };
+    await signalHelper({ pid, signal: 'SIGTERM' }, ctx);
+    const stillRunning = await Promise.race([run.exit.then(() => false), sleep(300).then(() => true)]);
+    assert.equal(stillRunning, true);
+    await signalHelper({ pid, signal: 'SIGKILL' }, ctx);
+    assert.deepEqual(await run.exit, { exitCode: null, signal: 'SIGKILL' });
+    assert.equal(await groupAlive(pid), false);
+  });
+
+  it('kills what the helper left running when it exits', async () => {
+    const run = runStandIn(['leave-child']);
+    assert.deepEqual(await run.exit, { exitCode: 0, signal: null });
+    assert.equal(await groupAlive(await run.pid), false);
+  });
+
+  it('kills the whole group and rejects when aborted', async () => {
+    const abort = new AbortController();
+    const run = runStandIn(['ignore-term'], abort.signal);
+    const pid = await run.pid;
+    abort.abort();
+    await assert.rejects(run.exit, AbortedError);
+    assert.equal(await groupAlive(pid), false);
+  });
+
+  it('does not start when already aborted', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const run = runStandIn(['hang'], abort.signal);
+    await assert.rejects(run.exit, AbortedError);
+    assert.equal(run.events.length, 0);
+  });
+
+  it('says so when the helper program cannot start', async () => {
+    const { log } = memoryLogger();
+    const run = createRunHelper({ log })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
+    await assert.rejects(run, HelperLaunchFailed);
+  });
+
+  it('signals a group that is already gone without error', async () => {
+    const run = runStandIn(['exit', '0']);
+    await run.exit;
+    await signalHelper({ pid: await run.pid, signal: 'SIGKILL' }, { signal: new AbortController().signal, emit: () => {} });
+  });
+
+  it('reads only the first line of the result, and an empty one as empty', async () => {
+    const ctx = { signal: new AbortController().signal, emit: () => {} };
+    await writeFile(join(dir, 'empty'), '');
+    assert.deepEqual(await readResult({ path: join(dir, 'empty') }, ctx), { firstLine: '' });
+    await writeFile(join(dir, 'two'), 'ERROR: a\r\nSUCCESS\n');
+    assert.deepEqual(await readResult({ path: join(dir, 'two') }, ctx), { firstLine: 'ERROR: a' });
+  });
+});
