@@ -16,6 +16,8 @@ export const RSS_LIMIT_MIB = 100;
 
 export interface Measurement {
   readonly megabytesPerSecond: number;
+  /** The whole copy, wall clock. */
+  readonly seconds?: number;
   readonly peakRssMiB?: number;
 }
 
@@ -37,10 +39,21 @@ export function randomImage(): string {
 }
 
 /** A target made as Ganeti makes file disks: full size, allocated, never truncated by a copy. */
-export function preallocatedDisk(name: string): string {
+export function preallocatedDisk(name: string, bytes = DISK_BYTES): string {
   const path = join(WORK_DIR, name);
-  if (!existsSync(path) || statSync(path).size !== DISK_BYTES) execFileSync('fallocate', ['-l', String(DISK_BYTES), path]);
+  if (!existsSync(path) || statSync(path).size !== bytes) {
+    execFileSync('rm', ['-f', path]);
+    execFileSync('fallocate', ['-l', String(bytes), path]);
+  }
   return path;
+}
+
+/** Wall-clock seconds of a shell command, page cache dropped first. */
+export function timeShell(command: string): number {
+  dropCaches();
+  const started = performance.now();
+  execFileSync('sh', ['-c', command]);
+  return (performance.now() - started) / 1000;
 }
 
 /**
@@ -63,12 +76,12 @@ export async function bundledCopyChild(): Promise<string> {
 }
 
 /** One copyImage in the child; its own time, which leaves out Node's start-up as dd's leaves out nothing worth counting. */
-export function runCopyChild(child: string, imageId: string, source: string, target: string): Measurement {
+export function runCopyChild(child: string, imageId: string, source: string, target: string, format = 'diskdump', imageDir = WORK_DIR): Measurement {
   dropCaches();
-  const result = spawnSync(process.execPath, [child, WORK_DIR, imageId, source, target], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [child, imageDir, imageId, source, target, format], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`copy-child failed: ${result.stderr}`);
-  const summary = JSON.parse(result.stdout) as { megabytesPerSecond: number; peakRssKiB: number };
-  return { megabytesPerSecond: summary.megabytesPerSecond, peakRssMiB: summary.peakRssKiB / 1024 };
+  const summary = JSON.parse(result.stdout) as { megabytesPerSecond: number; wallSeconds: number; peakRssKiB: number };
+  return { megabytesPerSecond: summary.megabytesPerSecond, seconds: summary.wallSeconds, peakRssMiB: summary.peakRssKiB / 1024 };
 }
 
 /** Wall-clock throughput of a shell pipeline copying the 1 GiB image. */

@@ -4,6 +4,7 @@
 // oflag=direct conv=notrunc`, page cache dropped before every copy.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundledCopyChild, median, preallocatedDisk, randomImage, ratio, rss, runCopyChild, runShell, type Measurement } from './bench-support.ts';
 
@@ -15,10 +16,10 @@ export async function run(): Promise<void> {
   const disk = preallocatedDisk('file-target.disk');
   const child = await bundledCopyChild();
   const serverScript = fileURLToPath(new URL('./file-http-server.ts', import.meta.url));
-  const server = spawn(process.execPath, ['--import', 'tsx', serverScript, image, String(PORT)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, ['--import', 'tsx', serverScript, dirname(image), String(PORT)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await once(server.stdout, 'data');
-    const url = `http://127.0.0.1:${PORT}/image.img?token=bench`;
+    const url = `http://127.0.0.1:${PORT}/${basename(image)}?token=bench`;
     const curl: Measurement[] = [];
     const ours: Measurement[] = [];
     for (let round = 0; round < ROUNDS; round++) {

@@ -4,6 +4,7 @@
 const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> = {
   copy: () => import('./copy.ts'),
   'copy-http': () => import('./copy-http.ts'),
+  'image-formats': () => import('./image-formats.ts'),
   deploy: () => import('./deploy.ts'),
   'helper-compare': () => import('./helper-compare.ts'),
 };

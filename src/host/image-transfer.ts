@@ -9,14 +9,17 @@
  *     -> { properties }  (OSFAMILY/ROOT_PARTITION forced by extdump/ntfsdump; {} for diskdump)
  *   attachDestination({ backend, disk })
  *     -> { target, resources }  (resources: [{ kind: 'nbd', id: '/dev/nbd0' }] for a URI disk)
- *   copyImage({ imageId, source, format, target, config, progressIntervalMs? })
+ *   copyImage({ imageId, source, format, target, config, checksum?, progressIntervalMs? })
+ *     (format: diskdump, raw or gzip/xz/zstd-compressed; extdump; ntfsdump; qcow2.
+ *      checksum: img_checksum, checked on the bytes as fetched)
  *     -> { bytes, seconds, megabytesPerSecond }; emits
  *        { type: 'copy.progress', position, total?, progress? } every ~3 s and at the end
  *   releaseResource({ kind, id })  for each resource, in reverse order, whatever happened
  *
- * config is { imageDir, backendsConfigDir } (IMAGE_DIR and the directory of
- * the back-ends' .priority and .disabled files, DEFAULT_BACKENDS_CONFIG_DIR
- * unless configured). Errors an operator can act on are SnfImageError
+ * config is { imageDir, backendsConfigDir, downloadStallSeconds? } (IMAGE_DIR,
+ * the directory of the back-ends' .priority and .disabled files,
+ * DEFAULT_BACKENDS_CONFIG_DIR unless configured, and how long a download may
+ * go silent, 60 s unless given). Errors an operator can act on are SnfImageError
  * subclasses; an aborted signal stops any of them, with everything they
  * opened closed.
  */

@@ -12,7 +12,7 @@ import { copyQcow2 } from '../image-format/qcow2-copy.ts';
 import { SnfImageError } from '../../errors.ts';
 import { prefixedSource, readHead, type ByteSource } from '../backends/byte-source.ts';
 import { copyProgressEvent } from './copy-progress.ts';
-import { copyStream, DEFAULT_COPY_OPTIONS, type CopySummary } from './copy-stream.ts';
+import { copyStream, DEFAULT_COPY_OPTIONS, ImageSizeMismatch, type CopySummary } from './copy-stream.ts';
 import { DiskTooSmall, openDiskWriter } from './disk-writer.ts';
 import { hashingSource, parseImageChecksum, type HashingSource } from './image-checksum.ts';
 import { sparseWriter } from './sparse-writer.ts';
@@ -65,6 +65,17 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
   const image = await sourceBackendNamed(input.source).open(input.imageId, input.config, ctx.signal);
   let source: ByteSource = image;
   try {
+    return await copyOpened();
+  } catch (error) {
+    // The disk and the size checks do not know which image they were given; the operator needs it.
+    if (error instanceof DiskTooSmall || error instanceof ImageSizeMismatch) error.message = `image ${name}: ${error.message}`;
+    throw error;
+  } finally {
+    await source.close();
+    await image.close();
+  }
+
+  async function copyOpened(): Promise<CopySummary> {
     if (image.size === 0) {
       // A source that announced bytes at selection and has none now is an image emptied in between.
       if (input.source !== nullSource.name) throw new EmptyImage(input.imageId);
@@ -99,9 +110,6 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext): Prom
     } finally {
       await disk.close();
     }
-  } finally {
-    await source.close();
-    await image.close();
   }
 }
 

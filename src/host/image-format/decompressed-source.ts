@@ -95,14 +95,17 @@ async function feed(source: ByteSource, input: Writable): Promise<void> {
   // An input the decompressor stopped reading (it failed or was stopped) ends the feed; the output tells why.
   const closed = once(input, 'close').then(() => false);
   input.on('error', () => {});
-  for (;;) {
-    const chunk = Buffer.allocUnsafe(FEED_BYTES);
+  // Two buffers in turn, each refilled only once the decompressor has taken it: no garbage per chunk.
+  const buffers = [Buffer.allocUnsafe(FEED_BYTES), Buffer.allocUnsafe(FEED_BYTES)];
+  const taken: Array<Promise<boolean>> = buffers.map(() => Promise.resolve(true));
+  for (let turn = 0; ; turn++) {
+    const index = turn % buffers.length;
+    if (!(await Promise.race([taken[index]!, closed]))) return;
+    const chunk = buffers[index]!;
     const n = await source.read(chunk);
     if (n === 0) break;
     if (input.destroyed) return;
-    if (!input.write(chunk.subarray(0, n))) {
-      if (!(await Promise.race([once(input, 'drain').then(() => true), closed]))) return;
-    }
+    taken[index] = new Promise((resolve) => input.write(chunk.subarray(0, n), (error) => resolve(!error)));
   }
   input.end();
 }

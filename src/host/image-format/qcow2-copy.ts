@@ -40,7 +40,9 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
   try {
     if (disk.capacity !== undefined && header.virtualSize > disk.capacity) throw new Qcow2LargerThanDisk(image, header.virtualSize, disk.path, disk.capacity);
     const sparse = await sparseWriter(disk, header.virtualSize, signal);
-    staged = new StagedWriter(sparse, options.bufferBytes);
+    // Straight to the disk, not through the zero scan: the zeros of a qcow2 are its zero and unallocated
+    // clusters, already left out, and scanning the data clusters again only split the writes.
+    staged = new StagedWriter(disk, options.bufferBytes);
     const decoder = new Qcow2StreamDecoder(image, header, staged, spill);
     const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
     const buffers = [Buffer.allocUnsafe(options.bufferBytes), Buffer.allocUnsafe(options.bufferBytes)];
