@@ -6,7 +6,8 @@ import type { OsFamily, TaskDeclaration } from './task-declaration.ts';
  * One step of the plan. Every task of the table gets a step, run or not, so
  * the monitor shows TASK_START/TASK_END for each as snf-image did; a skipped
  * task says why in `skipWarning` (none when the task is simply not for this
- * OS family).
+ * OS family, or when a group property excluded it: the plan's warnings say
+ * that once for the group).
  */
 export interface PlannedTask {
   readonly task: string;
@@ -40,16 +41,23 @@ export function planTasks({ tasks, osFamily, properties }: PlanInput): Plan {
   const cloudInit = flag('CLOUD_INIT');
   const allowOverride = flag('ALLOW_MOUNTED_TASK_OVERWRITING');
 
+  // A property that excludes a whole group is reported once, naming the group, rather than
+  // once a task: an import with IMPORT_RESIZE excludes a dozen mounted tasks.
+  const excludedBy: Record<string, string[]> = { EXCLUDE_FILESYSTEMRESIZE_TASKS: [], EXCLUDE_MOUNTED_TASKS: [] };
   const steps = orderTasks(tasks).map((task): PlannedTask => {
     const skip = (skipWarning?: string): PlannedTask => ({ task: task.name, run: false, overridable: false, ...(skipWarning ? { skipWarning } : {}) });
+    const skipForGroup = (property: string): PlannedTask => (excludedBy[property]!.push(task.name), skip());
     const { attributes: a } = task;
     if (!task.families.includes(osFamily)) return skip();
     if (a.excludable && flag(`EXCLUDE_TASK_${task.name.toUpperCase()}`)) return skip(`Task ${task.name} was excluded and will not run.`);
-    if (a.fsResizeExcludable && excludeResize) return skip(`Task ${task.name} was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.`);
-    if (a.mountedExcludable && excludeMounted) return skip(`Task ${task.name} was excluded by EXCLUDE_MOUNTED_TASKS and will not run.`);
+    if (a.fsResizeExcludable && excludeResize) return skipForGroup('EXCLUDE_FILESYSTEMRESIZE_TASKS');
+    if (a.mountedExcludable && excludeMounted) return skipForGroup('EXCLUDE_MOUNTED_TASKS');
     if (a.cloudInitExcludable && cloudInit) return skip(`Task ${task.name} not running when cloud-init enabled.`);
     return { task: task.name, run: true, overridable: a.overwritable && allowOverride };
   });
+  for (const [property, names] of Object.entries(excludedBy)) {
+    if (names.length > 0) warnings.push(`Tasks ${names.join(', ')} were excluded by ${property} and will not run.`);
+  }
   return { steps, warnings };
 }
 

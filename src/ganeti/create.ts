@@ -93,13 +93,13 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     } catch (error) {
       log.warn({ error: (error as Error).message }, 'could not write the trace');
     }
-    if (output.failure) {
-      log.error({ step: output.failure.step, kind: output.failure.kind }, output.failure.message);
-      out.send({ type: 'image-error', messages: [userFacingError(output.failure)] });
-    }
     for (const { resource, message } of output.unreleased) log.error({ resource }, `could not release ${resource.kind} ${resource.id}: ${message}`);
     log.info({ phases: phaseTimes(trace.events), ok: output.ok }, output.ok ? 'image deployed' : 'image deployment failed');
+    if (tracePath) log.info({ trace: tracePath }, `view the trace with: snf-image viz ${tracePath}`);
+    // Ganeti shows the last lines of the OS log: the reason comes last.
+    if (output.failure) out.send({ type: 'image-error', messages: [userFacingError(output.failure)] });
     await out.close();
+    if (output.failure) log.error({ step: output.failure.step, kind: output.failure.kind }, output.failure.message);
     return { output, tracePath };
   } finally {
     subscription.unsubscribe();
@@ -110,8 +110,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
 }
 
 export async function runCreate(env: Environment): Promise<number> {
-  const { output, tracePath } = await deploy(env);
-  if (tracePath) process.stderr.write(`trace: ${tracePath} (view it with: snf-image viz ${tracePath})\n`);
+  const { output } = await deploy(env);
   return output.ok ? 0 : 1;
 }
 

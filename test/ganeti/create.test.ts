@@ -10,6 +10,7 @@ import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create
 import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
+import { capturedLog } from './support/captured-log.ts';
 
 const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
 const IMAGE_BYTES = 3 * 1024 * 1024 + 512;
@@ -127,6 +128,15 @@ describe('create with a stand-in helper VM', () => {
     const messages = monitorMessages(t.stdout);
     assert.ok(messages.some((m) => m.type === 'image-helper' && m.subtype === 'error'));
     assert.deepEqual(messages.at(-1), { ...messages.at(-1), type: 'image-error', messages: ['Image customization failed: ERROR: ChangePassword: the image has no user named root'] });
+  });
+
+  it('logs the reason last, after the trace hint, since Ganeti shows the last lines of the OS log', async () => {
+    const t = await setup('reason-last', 'task-error');
+    const captured = capturedLog();
+    await deploy(t.env, { log: captured.log, stdout: t.sink as never });
+    const messages = captured.messages();
+    assert.equal(messages.at(-1), 'error: Image customization failed: ERROR: ChangePassword: the image has no user named root');
+    assert.match(messages.at(-2) ?? '', /^info: view the trace with: snf-image viz .*\.jsonl$/);
   });
 
   it('terminates a helper that does not finish on time, then kills one that ignores SIGTERM', async () => {
