@@ -42,6 +42,9 @@ ip link add veth-node type veth peer name veth-peer
 ip addr add "$node_ip/24" dev veth-node
 ip link set veth-node up
 ip link set veth-peer up
+# The bridge of the cluster's default NIC: the README's gnt-instance add gives its instance one.
+ip link add br0 type bridge
+ip link set br0 up
 
 # gnt-cluster init replaces root's key and ssh's to this very node.
 rm -rf /root/.ssh
