@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
@@ -103,6 +103,8 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
         const answerUrl = request.parameters.os_answer_file;
         const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
+        const unattendFile = request.config.UNATTEND === undefined ? undefined : await readFile(request.config.UNATTEND, 'utf8');
+        if (unattendFile !== undefined) ports.log.warn(`UNATTEND is deprecated: ${request.config.UNATTEND} goes on the config device as unattend.xml; use the os_answer_file OS parameter instead`);
         const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
         const configDevice = join(workDir, 'config.img');
         const hostKeys = await prepareHostKeys(ports.processes, `root@${request.instanceName}`, ctx.signal);
@@ -113,6 +115,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
             windowsTimezone: request.config.WINDOWS_TIMEZONE,
             hostKeys,
             ...(answerFile !== undefined ? { answerFile } : {}),
+            ...(unattendFile !== undefined ? { unattendFile } : {}),
           },
           ctx,
         );

@@ -29,6 +29,9 @@ export async function initCluster(ns: GanetiNamespace): Promise<void> {
       `--file-storage-dir=${FILE_STORAGE}`,
       '--shared-file-storage-dir=/srv/ganeti/shared-file-storage',
       '-N', 'mode=bridged,link=br0',
+      // hail, the default allocator, places an instance added without -n (as the README's is), but its
+      // global N+1 redundancy check fails on a one-node cluster: "-" passes the flag without a value.
+      '--default-iallocator-params=-no-capacity-checks',
       '--ipolicy-bounds-specs',
       'min:cpu-count=1,disk-count=1,disk-size=4,memory-size=32,nic-count=0,spindle-use=1/max:cpu-count=8,disk-count=16,disk-size=1048576,memory-size=32768,nic-count=8,spindle-use=12',
       ADDRESSES.clusterName,
