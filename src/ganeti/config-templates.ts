@@ -37,7 +37,10 @@ export function configFileText(): string {
 # Windows guests.
 #WINDOWS_TIMEZONE="GMT Standard Time"
 
-# Debugging.
+# Debugging. LOG_LEVEL is one of fatal, error, warn, info, debug, trace (empty:
+# info); IMAGE_DEBUG=yes raises it to debug, which logs every step of the host
+# (effect calls and state changes, secrets as ***) and the helper's own trace.
+#LOG_LEVEL=
 #IMAGE_DEBUG=no
 #CLOUD_INIT_DEBUG=no
 

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.ts';
 import type { Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
+import { configuredLogLevel } from '../host/inputs/settings.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
 
 /** Where a run's trace goes when it failed before its configuration was read (TRACE_DIR's default). */
@@ -43,7 +44,8 @@ export function userFacingError(failure: Failure): string {
 export async function deploy(env: Environment, options: CreateOptions = {}): Promise<CreateResult> {
   const log = options.log ?? createLogger();
   const clock = realClock;
-  const trace = new DeferredFileTrace(clock);
+  // At debug level every traced step is logged too: snf-image's IMAGE_DEBUG traced its every command.
+  const trace = new DeferredFileTrace(clock, (event) => log.debug({ step: event }, 'trace'));
   const effects = realHostEffects({
     env,
     processes: realProcesses,
@@ -74,6 +76,8 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   const subscription = actor.subscribe((snapshot) => {
     const plan = snapshot.context.plan as CreatePlan | undefined;
     if (plan && !monitor) {
+      const level = configuredLogLevel(plan.request.config);
+      if (level !== undefined) log.level = level;
       openMonitor(plan);
       log.info({ trace: openTrace(plan) }, 'trace');
     }

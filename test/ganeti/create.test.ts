@@ -130,6 +130,18 @@ describe('create with a stand-in helper VM', () => {
     assert.deepEqual(messages.at(-1), { ...messages.at(-1), type: 'image-error', messages: ['Image customization failed: ERROR: ChangePassword: the image has no user named root'] });
   });
 
+  it('logs every traced step at debug level when the configuration says IMAGE_DEBUG=yes, and not otherwise', async () => {
+    for (const [config, expected] of [[{}, false], [{ IMAGE_DEBUG: 'yes' }, true], [{ LOG_LEVEL: 'debug' }, true]] as const) {
+      const t = await setup('image-debug', 'success', config);
+      const captured = capturedLog();
+      captured.log.level = 'info';
+      await deploy(t.env, { log: captured.log, stdout: t.sink as never });
+      const traced = captured.messages().filter((m) => m === 'debug: trace');
+      assert.equal(traced.length > 10, expected, JSON.stringify(config));
+      if (expected) assert.doesNotMatch(captured.text(), /correct horse/, 'the password is traced as ***');
+    }
+  });
+
   it('logs the reason last, after the trace hint, since Ganeti shows the last lines of the OS log', async () => {
     const t = await setup('reason-last', 'task-error');
     const captured = capturedLog();

@@ -9,7 +9,7 @@ import { describeValue, type SourcedValue, type ValueLayer } from './sourced-val
  * The settings an operator puts in the configuration file (or a variant
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
- * CONFIG_URL_TIMEOUT, QEMU). As in snf-image (`: ${VAR:=default}`), an empty
+ * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL). As in snf-image (`: ${VAR:=default}`), an empty
  * value means the default, except for DEFAULT_NIC_CONFIG, where empty means
  * "leave the default NIC unconfigured".
  */
@@ -47,6 +47,9 @@ const words = z.string().transform((v) => v.split(/\s+/).filter((w) => w !== '')
 
 export const DEFAULT_NIC_CONFIGS = ['', 'dhcp', 'dhcpv6', 'slaac', 'slaac_dhcp', 'dhcp+dhcpv6', 'dhcp+slaac', 'dhcp+slaac_dhcp'] as const;
 export type DefaultNicConfig = (typeof DEFAULT_NIC_CONFIGS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const HELPER_ACCELS = ['auto', 'kvm', 'tcg'] as const;
 export type HelperAccel = (typeof HELPER_ACCELS)[number];
@@ -93,7 +96,16 @@ export const SETTINGS = {
   /** Deprecated in snf-image: an unattend.xml to put on the config device. */
   UNATTEND: setting('', optionalText),
   WINDOWS_TIMEZONE: setting('GMT Standard Time', text),
+  /** yes: the log level is at least debug (LOG_LEVEL), as snf-image's `set -x` traced every step. */
   IMAGE_DEBUG: setting('no', yesNo),
+  /** The log's level from the moment the configuration is read; empty keeps the program's (info). */
+  LOG_LEVEL: setting(
+    '',
+    z
+      .string()
+      .refine((v) => v === '' || (LOG_LEVELS as readonly string[]).includes(v), `use one of ${LOG_LEVELS.join(', ')}`)
+      .transform((v) => (v === '' ? undefined : (v as LogLevel))),
+  ),
   CLOUD_INIT_DEBUG: setting('no', yesNo),
   VARIANTS_DIR: setting('/etc/ganeti/snf-image/variants', text),
   VARIANTS_LIST: setting('/etc/ganeti/snf-image/variants.list', text),
@@ -192,4 +204,10 @@ export class UnattendFileMissingError extends SnfImageError {
 /** snf-image refuses to start when the UNATTEND file it was told to use is not there. */
 export async function checkUnattendFile(config: EffectiveConfig, files: InputFiles): Promise<void> {
   if (config.UNATTEND !== undefined && (await files.kind(config.UNATTEND)) !== 'file') throw new UnattendFileMissingError(config.UNATTEND);
+}
+
+/** The log level the configuration asks for, if any: LOG_LEVEL, raised to debug by IMAGE_DEBUG=yes. */
+export function configuredLogLevel(config: Pick<EffectiveConfig, 'LOG_LEVEL' | 'IMAGE_DEBUG'>): LogLevel | undefined {
+  if (!config.IMAGE_DEBUG) return config.LOG_LEVEL;
+  return config.LOG_LEVEL === 'trace' ? 'trace' : 'debug';
 }

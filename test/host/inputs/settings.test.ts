@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { readConfigFiles } from '../../../src/host/inputs/config-file.ts';
 import {
   checkUnattendFile,
+  configuredLogLevel,
   InvalidSettingError,
   resolveSettings,
   UnattendFileMissingError,
@@ -47,6 +48,7 @@ describe('settings', () => {
       UNATTEND: undefined,
       WINDOWS_TIMEZONE: 'GMT Standard Time',
       IMAGE_DEBUG: false,
+      LOG_LEVEL: undefined,
       CLOUD_INIT_DEBUG: false,
       VARIANTS_DIR: '/etc/ganeti/snf-image/variants',
       VARIANTS_LIST: '/etc/ganeti/snf-image/variants.list',
@@ -116,6 +118,7 @@ describe('settings', () => {
   });
 
   it('refuses helper memory that is not a whole number of MiB', async () => {
+    await invalid('LOG_LEVEL=verbose\n', `LOG_LEVEL "verbose" (set in ${FILE} line 1) is not valid: use one of fatal, error, warn, info, debug, trace.`);
     await invalid('HELPER_MEMORY=1G\n', `HELPER_MEMORY "1G" (set in ${FILE} line 1) is not valid: use a whole number of MiB, e.g. 512.`);
   });
 
@@ -177,5 +180,12 @@ describe('settings', () => {
       return true;
     });
     await checkUnattendFile(config, memoryFiles({ '/etc/snf-image/unattend.xml': '<unattend/>' }));
+  });
+
+  it('takes the log level from LOG_LEVEL, raised to debug by IMAGE_DEBUG=yes', async () => {
+    assert.equal(configuredLogLevel((await settings('')).config), undefined);
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=warn\n')).config), 'warn');
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=warn\nIMAGE_DEBUG=yes\n')).config), 'debug');
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=trace\nIMAGE_DEBUG=yes\n')).config), 'trace');
   });
 });
