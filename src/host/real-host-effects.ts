@@ -6,6 +6,7 @@ import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
 import { readAnswerFile } from './config-device/answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
+import { localSourceImageDir } from './backends/local-source-conf.ts';
 import { createConfigDeviceWriter } from './config-device/config-device.ts';
 import { helperDeviceNames, type MachineType } from './helper-vm/helper-devices.ts';
 import { helperRules } from './config-device/helper-rules.ts';
@@ -22,6 +23,8 @@ import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 /** The plan of a real create: the validated request, and the timeouts the machine reads. */
 export interface CreatePlan extends DeploymentPlan {
   readonly request: DeploymentRequest;
+  /** IMAGE_DIR as the local back-end's own configuration file may set it. */
+  readonly backends: BackendsConfig;
 }
 
 export interface RealHostPorts {
@@ -47,10 +50,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
   const runHelperProcess = createRunHelper({ log: ports.log });
   const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
-  const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
-    imageDir: request.config.IMAGE_DIR,
-    backendsConfigDir: ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR,
-  });
+  const backendsConfigDir = ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR;
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
     switch (resource.kind) {
@@ -66,18 +66,21 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   return {
     validate: async () => {
       const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch });
-      for (const warning of request.warnings) ports.log.warn(warning);
+      const warnings = [...request.warnings];
+      const imageDir = await localSourceImageDir(request.config.IMAGE_DIR, backendsConfigDir, realInputFiles, warnings);
+      for (const warning of warnings) ports.log.warn(warning);
       const plan: CreatePlan = {
         instance: request.instanceName,
         helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
         request,
+        backends: { imageDir, backendsConfigDir },
       };
       return plan;
     },
 
     selectBackends: async ({ plan }, ctx) => {
       const request = requestOf(plan);
-      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: backendsConfig(request) }, ctx);
+      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: (plan as CreatePlan).backends }, ctx);
       for (const warning of selection.warnings) ports.log.warn(warning);
       ports.log.info({ source: selection.source.backend, destination: selection.destination.backend }, 'back-ends chosen');
       return { source: selection.source, destination: selection.destination };
@@ -88,7 +91,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
     copyImage: async ({ plan, backends, target }, ctx) => {
       const request = requestOf(plan);
       const summary = await transfer.copyImage(
-        { imageId: request.image.id, source: backends.source.backend, format: request.image.format, target, config: backendsConfig(request) },
+        { imageId: request.image.id, source: backends.source.backend, format: request.image.format, target, config: (plan as CreatePlan).backends },
         ctx,
       );
       ports.log.info({ bytes: summary.bytes, seconds: summary.seconds }, 'image copied');

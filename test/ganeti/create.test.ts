@@ -142,6 +142,17 @@ describe('create with a stand-in helper VM', () => {
     }
   });
 
+  it("reads the image from the IMAGE_DIR of the local back-end's own configuration file", async () => {
+    const t = await setup('local-conf', 'success', { IMAGE_DIR: join(dir, 'not-here') });
+    const backendsConfigDir = join(t.run, 'backends');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(backendsConfigDir, 'src'), { recursive: true });
+    await writeFile(join(backendsConfigDir, 'src', 'local.conf'), `IMAGE_DIR=${dir}\n`);
+    const { output } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never, backendsConfigDir });
+    assert.equal(output.ok, true, JSON.stringify(output.failure));
+    assert.ok((await readFile(t.disk)).subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
+  });
+
   it('logs the reason last, after the trace hint, since Ganeti shows the last lines of the OS log', async () => {
     const t = await setup('reason-last', 'task-error');
     const captured = capturedLog();

@@ -135,6 +135,22 @@ export type EffectiveConfig = { readonly [K in SettingName]: z.output<(typeof SE
 
 const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG', 'IMPORT_RESIZE'];
 
+/**
+ * snf-image's program settings for tools this program does not run: their
+ * default is accepted (configuration files copied from snf-image carry it),
+ * any other value is refused, since it could not do what its author meant.
+ */
+const PROGRAMS_NOT_RUN: Partial<Record<SettingName, string>> = {
+  CURL: 'http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply',
+  QEMU_NBD: 'a URI disk is attached with the qemu-nbd found on PATH',
+  LOSETUP: 'snf-image needs no loop device to write a disk',
+  BLOCKDEV: 'snf-image reads disk sizes itself',
+  DD: 'snf-image copies the image itself',
+  PARTED: 'partitions are changed inside the helper VM by its own tools',
+  TAR: 'snf-image runs no tar',
+  MD5SUM: 'snf-image runs no md5sum',
+};
+
 /** snf-image names that make sense in its shell world only; accepted silently and not used. */
 const UNUSED_SNF_IMAGE_SETTINGS = new Set([
   'AWK', 'DATE', 'TIMEOUT', 'KPARTX', 'SFDISK', 'INSTALL_MBR', 'MULTISTRAP_CONFIG', 'MULTISTRAP_APTPREFDIR', 'XEN_SCRIPTS_DIR', 'XEN_CMD',
@@ -158,6 +174,12 @@ export function resolveSettings(layer: ValueLayer, warnings: string[]): Effectiv
       throw new InvalidSettingError(name, source.value, `${describeValue(source)} is not valid: ${reason}.`);
     }
     resolved[name] = result.data;
+  }
+  for (const [name, reason] of Object.entries(PROGRAMS_NOT_RUN) as [SettingName, string][]) {
+    const given = layer.get(name);
+    if (given !== undefined && given.value.trim() !== '' && given.value.trim().split(/\s+/).join(' ') !== SETTINGS[name].default) {
+      throw new InvalidSettingError(name, given.value, `${describeValue(given)} cannot take effect: ${reason}. Remove it from the configuration.`);
+    }
   }
   for (const name of YES_NO_SETTINGS) {
     const given = layer.get(name);

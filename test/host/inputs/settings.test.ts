@@ -79,7 +79,7 @@ describe('settings', () => {
         'HELPER_MACHINE_TYPE=q35',
         'PROGRESS_MONITOR="/usr/bin/snf-progress-monitor --verbose"',
         'DHCP_TAGS="  dhcp   nfdhcpd "',
-        'CURL="curl -k"',
+        'CURL="curl  -fL"',
         'TRACE_DIR=/srv/traces',
       ].join('\n'),
     );
@@ -91,7 +91,7 @@ describe('settings', () => {
     assert.equal(config.HELPER_MACHINE_TYPE, 'q35');
     assert.deepEqual(config.PROGRESS_MONITOR, ['/usr/bin/snf-progress-monitor', '--verbose']);
     assert.deepEqual(config.DHCP_TAGS, ['dhcp', 'nfdhcpd']);
-    assert.deepEqual(config.CURL, ['curl', '-k']);
+    assert.deepEqual(config.CURL, ['curl', '-fL']);
     assert.equal(config.TRACE_DIR, '/srv/traces');
   });
 
@@ -118,6 +118,11 @@ describe('settings', () => {
   });
 
   it('refuses helper memory that is not a whole number of MiB', async () => {
+    await invalid(
+      'CURL="curl -k"\n',
+      `CURL "curl -k" (set in ${FILE} line 1) cannot take effect: http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply. Remove it from the configuration.`,
+    );
+    await invalid('QEMU_NBD=/opt/qemu/bin/qemu-nbd\n', `QEMU_NBD "/opt/qemu/bin/qemu-nbd" (set in ${FILE} line 1) cannot take effect: a URI disk is attached with the qemu-nbd found on PATH. Remove it from the configuration.`);
     await invalid('LOG_LEVEL=verbose\n', `LOG_LEVEL "verbose" (set in ${FILE} line 1) is not valid: use one of fatal, error, warn, info, debug, trace.`);
     await invalid('HELPER_MEMORY=1G\n', `HELPER_MEMORY "1G" (set in ${FILE} line 1) is not valid: use a whole number of MiB, e.g. 512.`);
   });
