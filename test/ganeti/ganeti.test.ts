@@ -24,7 +24,7 @@ const DOC_INSTANCE = 'inst1.example.org';
 const DOC_INSTANCE_IP = '198.51.100.10';
 const DOC_REINSTALL_PASSWORD = 'N3w-pa55word';
 
-describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }, () => {
+describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 1_800_000 }, () => {
   let ns: GanetiNamespace;
   let hostBefore: HostState;
 
