@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.ts';
 import type { Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
+import { pruneTraces } from '../host/prune-traces.ts';
 import { configuredLogLevel } from '../host/inputs/settings.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
 
@@ -100,6 +101,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     for (const { resource, message } of output.unreleased) log.error({ resource }, `could not release ${resource.kind} ${resource.id}: ${message}`);
     log.info({ phases: phaseTimes(trace.events), ok: output.ok }, output.ok ? 'image deployed' : 'image deployment failed');
     if (tracePath) log.info({ trace: tracePath }, `view the trace with: snf-image viz ${tracePath}`);
+    if (plan) await removeOldTraces(plan, tracePath, log);
     // Ganeti shows the last lines of the OS log: the reason comes last.
     if (output.failure) out.send({ type: 'image-error', messages: [userFacingError(output.failure)] });
     await out.close();
@@ -110,6 +112,16 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
     await trace.tracer.close();
+  }
+}
+
+async function removeOldTraces(plan: CreatePlan, tracePath: string | undefined, log: Logger): Promise<void> {
+  const { TRACE_DIR, TRACE_MAX_AGE } = plan.request.config;
+  try {
+    const removed = await pruneTraces(TRACE_DIR, TRACE_MAX_AGE, Date.now(), tracePath);
+    if (removed.length > 0) log.info({ traceDir: TRACE_DIR, removed: removed.length }, `removed traces older than TRACE_MAX_AGE (${TRACE_MAX_AGE} s)`);
+  } catch (error) {
+    log.warn({ traceDir: TRACE_DIR, error: (error as Error).message }, 'could not remove old traces');
   }
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { readTraceFile } from '../../src/effects/trace.ts';
@@ -151,6 +151,19 @@ describe('create with a stand-in helper VM', () => {
     const { output } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never, backendsConfigDir });
     assert.equal(output.ok, true, JSON.stringify(output.failure));
     assert.ok((await readFile(t.disk)).subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
+  });
+
+  it('removes the traces older than TRACE_MAX_AGE from TRACE_DIR, and only traces', async () => {
+    const t = await setup('trace-age', 'success', { TRACE_MAX_AGE: '1d' });
+    const traces = join(t.run, 'traces');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    for (const name of ['old.jsonl', 'old-notes.txt']) {
+      await writeFile(join(traces, name), '');
+      await utimes(join(traces, name), twoDaysAgo, twoDaysAgo);
+    }
+    await writeFile(join(traces, 'recent.jsonl'), '');
+    const { tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.deepEqual((await readdir(traces)).sort(), ['old-notes.txt', 'recent.jsonl', basename(tracePath!)].sort());
   });
 
   it('logs the reason last, after the trace hint, since Ganeti shows the last lines of the OS log', async () => {

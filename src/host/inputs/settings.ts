@@ -114,6 +114,8 @@ export const SETTINGS = {
   /** The local back-end's image directory. */
   IMAGE_DIR: setting('/var/lib/snf-image', text),
   TRACE_DIR: setting('/var/log/snf-image/traces', text),
+  /** create removes the traces in TRACE_DIR older than this (src/host/prune-traces.ts). */
+  TRACE_MAX_AGE: setting('30d', duration),
   /** Seconds to wait for a config_url answer. */
   CONFIG_URL_TIMEOUT: setting('60', duration),
   /** The helper's qemu; snf-image called it KVM, which is read when QEMU is not set. */

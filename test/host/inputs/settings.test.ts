@@ -55,6 +55,7 @@ describe('settings', () => {
       IMAGE_DIR: '/var/lib/snf-image',
       IMPORT_RESIZE: false,
       TRACE_DIR: '/var/log/snf-image/traces',
+      TRACE_MAX_AGE: 2592000,
       CONFIG_URL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
       QEMU_NBD: ['qemu-nbd'],
