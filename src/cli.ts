@@ -58,6 +58,10 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'show state charts and recorded runs: viz TRACE [TRACE2] [--out FILE.html]',
     run: async (args) => (await import('./cli/viz.ts')).runViz(args),
   },
+  deploy: {
+    summary: 'deploy IMAGE onto DISK and customize it, without Ganeti: deploy IMAGE DISK [--hostname ...]',
+    run: async (args) => (await import('./cli/deploy.ts')).runDeploy(args),
+  },
   demo: {
     summary: 'deploy the sample Debian image into a disk file, customized, and show what happened',
     run: async (args) => (await import('./demo/demo.ts')).runDemo(args),
