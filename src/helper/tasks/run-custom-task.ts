@@ -18,7 +18,8 @@ export const runCustomTask: Task = {
   name: 'RunCustomTask',
   priority: 70,
   ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
+  // The program runs in the helper, so a Windows guest's volume is as open to it as a Linux one.
+  families: ['linux', 'windows', 'windows-legacy'],
   requires: ['TARGET'],
   uses: [],
   attributes: MOUNTED_TASK_ATTRIBUTES,
