@@ -55,7 +55,7 @@ export async function runDeploy(argv: readonly string[]): Promise<number> {
       ...(output.failure ? { error: output.failure.message } : {}),
       ...(tracePath ? { trace: tracePath } : {}),
     };
-    process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : describe(report));
+    process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : summaryText(report));
     return output.ok ? 0 : 1;
   } finally {
     await rm(workDir, { recursive: true, force: true });
@@ -93,7 +93,7 @@ function deployEnvironment(args: DeployArgs, imageId: string, configFile: string
   };
 }
 
-function describe(report: { ok: boolean; image: string; disk: string; hostname: string; copiedBytes: number; seconds: number; tasks: string[]; warnings: string[]; error?: string; trace?: string }): string {
+function summaryText(report: { ok: boolean; image: string; disk: string; hostname: string; copiedBytes: number; seconds: number; tasks: string[]; warnings: string[]; error?: string; trace?: string }): string {
   const lines = [
     report.ok ? `Deployed ${report.image} onto ${report.disk} as ${report.hostname} in ${report.seconds} s.` : `Deploying ${report.image} onto ${report.disk} failed after ${report.seconds} s.`,
     `  copied:      ${report.copiedBytes} bytes`,
