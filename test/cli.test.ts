@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -19,6 +19,25 @@ describe('snf-image command', () => {
     }
   });
 
+  it('prints the help of every subcommand given --help anywhere, and runs none of them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-help-'));
+    try {
+      const cases: string[][] = [
+        ['create', '--help'], ['import', '-h'], ['export', '--help'], ['rename', '--help'], ['verify', 'parameters', '--help'],
+        ['install-os', '--dir', join(dir, 'os'), '--help'], ['helper', 'build', '--help'], ['viz', 'a.jsonl', '--help'],
+        ['replay', 'a.jsonl', '--help'], ['demo', '--help'],
+      ];
+      for (const args of cases) {
+        const { code, stdout } = snfImage(args, { SNF_IMAGE_TRACE_DIR: dir, OS_API_VERSION: '20' });
+        assert.equal(code, 0, args.join(' '));
+        assert.match(stdout, new RegExp(`^usage: snf-image ${args[0]}`), args.join(' '));
+      }
+      assert.deepEqual(readdirSync(dir), [], 'no subcommand ran: no trace, no OS definition');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an unknown subcommand with exit code 2', () => {
     const { code, stderr } = snfImage(['creat']);
     assert.equal(code, 2);
@@ -30,7 +49,7 @@ describe('snf-image command', () => {
     try {
       const config = join(dir, 'snf-image.conf');
       writeFileSync(config, `TRACE_DIR=${dir}\n`);
-      const { code, stdout, stderr } = snfImage(['create'], { OS_API_VERSION: '15', SNF_IMAGE_CONFIG_FILE: config, SNF_IMAGE_TRACE_DIR: dir, SNF_IMAGE_LOG_LEVEL: 'error' });
+      const { code, stdout, stderr } = snfImage(['create'], { OS_API_VERSION: '15', SNF_IMAGE_CONFIG_FILE: config, SNF_IMAGE_TRACE_DIR: dir, SNF_IMAGE_LOG_LEVEL: 'info' });
       assert.equal(code, 1);
       const error = stdout.split('\n').find((l) => l.startsWith('[MONITOR] '));
       assert.ok(error, stdout);
@@ -38,7 +57,9 @@ describe('snf-image command', () => {
       assert.equal(message.type, 'image-error');
       assert.match(message.messages[0], /OS_API_VERSION/);
       assert.doesNotMatch(stderr, /at .*\.ts:\d+/);
-      assert.match(stderr, new RegExp(`trace: ${dir}/`), 'the failed run still has its trace');
+      assert.match(stderr, new RegExp(`view the trace with: snf-image viz ${dir}/`), 'the failed run still has its trace');
+      const lastLine = JSON.parse(stderr.trimEnd().split('\n').at(-1)!);
+      assert.match(lastLine.msg, /OS_API_VERSION/, 'the reason is the last line');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,8 @@ import type { OsFamily, TaskDeclaration } from './task-declaration.ts';
  * One step of the plan. Every task of the table gets a step, run or not, so
  * the monitor shows TASK_START/TASK_END for each as snf-image did; a skipped
  * task says why in `skipWarning` (none when the task is simply not for this
- * OS family).
+ * OS family, or when a group property excluded it: the plan's warnings say
+ * that once for the group).
  */
 export interface PlannedTask {
   readonly task: string;
@@ -49,25 +50,36 @@ export function planTasks({ tasks, osFamily, properties, isSet }: PlanInput): Pl
   const allowOverride = flag('ALLOW_MOUNTED_TASK_OVERWRITING');
 
   const missing: TaskDeclaration[] = [];
+  // A property that excludes a whole group is reported once, naming the group, rather than
+  // once a task: an import with IMPORT_RESIZE excludes a dozen mounted tasks.
+  const excludedBy: Record<string, string[]> = { EXCLUDE_FILESYSTEMRESIZE_TASKS: [], EXCLUDE_MOUNTED_TASKS: [] };
   const steps = orderTasks(tasks).map((task): PlannedTask => {
     const skip = (skipWarning?: string): PlannedTask => ({ task: task.name, run: false, overridable: false, ...(skipWarning ? { skipWarning } : {}) });
     const { attributes: a } = task;
-    const exclusion =
-      a.excludable && flag(`EXCLUDE_TASK_${task.name.toUpperCase()}`) ? `Task ${task.name} was excluded and will not run.`
-      : a.fsResizeExcludable && excludeResize ? `Task ${task.name} was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.`
-      : a.mountedExcludable && excludeMounted ? `Task ${task.name} was excluded by EXCLUDE_MOUNTED_TASKS and will not run.`
-      : a.cloudInitExcludable && cloudInit ? `Task ${task.name} not running when cloud-init enabled.`
+    const exclusion: { warning: string } | { group: string } | undefined =
+      a.excludable && flag(`EXCLUDE_TASK_${task.name.toUpperCase()}`) ? { warning: `Task ${task.name} was excluded and will not run.` }
+      : a.fsResizeExcludable && excludeResize ? { group: 'EXCLUDE_FILESYSTEMRESIZE_TASKS' }
+      : a.mountedExcludable && excludeMounted ? { group: 'EXCLUDE_MOUNTED_TASKS' }
+      : a.cloudInitExcludable && cloudInit ? { warning: `Task ${task.name} not running when cloud-init enabled.` }
       : undefined;
+    const skipExcluded = (why: { warning: string } | { group: string }): PlannedTask => {
+      if ('warning' in why) return skip(why.warning);
+      excludedBy[why.group]!.push(task.name);
+      return skip();
+    };
     if (!task.families.includes(osFamily)) {
       if (!isAskedFor(task, osFamily, isSet)) return skip();
       // The image gave up what the family cannot have: say so, as for any excluded task.
-      if (exclusion) return skip(exclusion);
+      if (exclusion) return skipExcluded(exclusion);
       missing.push(task);
       return skip();
     }
-    if (exclusion) return skip(exclusion);
+    if (exclusion) return skipExcluded(exclusion);
     return { task: task.name, run: true, overridable: a.overwritable && allowOverride };
   });
+  for (const [property, names] of Object.entries(excludedBy)) {
+    if (names.length > 0) warnings.push(`Tasks ${names.join(', ')} were excluded by ${property} and will not run.`);
+  }
   return { steps, warnings, ...(missing.length > 0 ? { failure: notImplemented(missing, osFamily, isSet) } : {}) };
 }
 

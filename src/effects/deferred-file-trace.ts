@@ -15,11 +15,13 @@ export class DeferredFileTrace {
   #stream: WriteStream | undefined;
   #path: string | undefined;
 
-  constructor(clock: Clock) {
+  /** `onEvent` sees every event as it is traced (already redacted), e.g. to log it. */
+  constructor(clock: Clock, onEvent: (event: TraceEvent) => void = () => {}) {
     this.tracer = new Tracer(
       clock,
       (event) => {
         this.events.push(event);
+        onEvent(event);
         if (this.#stream) this.#stream.write(`${JSON.stringify(event)}\n`);
         else this.#pending.push(event);
       },

@@ -18,6 +18,9 @@ export function configFileText(): string {
 #HELPER_HARD_TIMEOUT=5
 #HELPER_USER=nobody
 #HELPER_MEMORY=512
+# yes: when the helper program fails, a root shell waits on the helper VM's
+# ttyS3, a pty that the log names (screen /dev/pts/N); raise
+# HELPER_SOFT_TIMEOUT to have time to use it.
 #HELPER_DEBUG=no
 # auto (KVM when /dev/kvm works, TCG otherwise), kvm or tcg.
 #HELPER_ACCEL=auto
@@ -37,7 +40,10 @@ export function configFileText(): string {
 # Windows guests.
 #WINDOWS_TIMEZONE="GMT Standard Time"
 
-# Debugging.
+# Debugging. LOG_LEVEL is one of fatal, error, warn, info, debug, trace (empty:
+# info); IMAGE_DEBUG=yes raises it to debug, which logs every step of the host
+# (effect calls and state changes, secrets as ***) and the helper's own trace.
+#LOG_LEVEL=
 #IMAGE_DEBUG=no
 #CLOUD_INIT_DEBUG=no
 

@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log.ts';
 import type { Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
+import { pruneTraces } from '../host/prune-traces.ts';
+import { configuredLogLevel } from '../host/inputs/settings.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
 
 /** Where a run's trace goes when it failed before its configuration was read (TRACE_DIR's default). */
@@ -45,7 +47,8 @@ export function userFacingError(failure: Failure): string {
 export async function deploy(env: Environment, options: CreateOptions = {}): Promise<CreateResult> {
   const log = options.log ?? createLogger();
   const clock = realClock;
-  const trace = new DeferredFileTrace(clock);
+  // At debug level every traced step is logged too: snf-image's IMAGE_DEBUG traced its every command.
+  const trace = new DeferredFileTrace(clock, (event) => log.debug({ step: event }, 'trace'));
   const effects = realHostEffects({
     env,
     processes: realProcesses,
@@ -80,6 +83,8 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   const subscription = actor.subscribe((snapshot) => {
     const plan = snapshot.context.plan as CreatePlan | undefined;
     if (plan && !monitor) {
+      const level = configuredLogLevel(plan.request.config);
+      if (level !== undefined) log.level = level;
       openMonitor(plan);
       log.info({ trace: openTrace(plan) }, 'trace');
     }
@@ -99,13 +104,14 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     } catch (error) {
       log.warn({ error: (error as Error).message }, 'could not write the trace');
     }
-    if (output.failure) {
-      log.error({ step: output.failure.step, kind: output.failure.kind }, output.failure.message);
-      out.send({ type: 'image-error', messages: [userFacingError(output.failure)] });
-    }
     for (const { resource, message } of output.unreleased) log.error({ resource }, `could not release ${resource.kind} ${resource.id}: ${message}`);
     log.info({ phases: phaseTimes(trace.events), ok: output.ok }, output.ok ? 'image deployed' : 'image deployment failed');
+    if (tracePath) log.info({ trace: tracePath }, `view the trace with: snf-image viz ${tracePath}`);
+    if (plan) await removeOldTraces(plan, tracePath, log);
+    // Ganeti shows the last lines of the OS log: the reason comes last.
+    if (output.failure) out.send({ type: 'image-error', messages: [userFacingError(output.failure)] });
     await out.close();
+    if (output.failure) log.error({ step: output.failure.step, kind: output.failure.kind }, output.failure.message);
     return { output, tracePath };
   } finally {
     subscription.unsubscribe();
@@ -115,9 +121,18 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   }
 }
 
+async function removeOldTraces(plan: CreatePlan, tracePath: string | undefined, log: Logger): Promise<void> {
+  const { TRACE_DIR, TRACE_MAX_AGE } = plan.request.config;
+  try {
+    const removed = await pruneTraces(TRACE_DIR, TRACE_MAX_AGE, Date.now(), tracePath);
+    if (removed.length > 0) log.info({ traceDir: TRACE_DIR, removed: removed.length }, `removed traces older than TRACE_MAX_AGE (${TRACE_MAX_AGE} s)`);
+  } catch (error) {
+    log.warn({ traceDir: TRACE_DIR, error: (error as Error).message }, 'could not remove old traces');
+  }
+}
+
 export async function runCreate(env: Environment): Promise<number> {
-  const { output, tracePath } = await deploy(env);
-  if (tracePath) process.stderr.write(`trace: ${tracePath} (view it with: snf-image viz ${tracePath})\n`);
+  const { output } = await deploy(env);
   return output.ok ? 0 : 1;
 }
 

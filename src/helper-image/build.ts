@@ -8,6 +8,7 @@ import { buildOnce, DEFAULT_CACHE_DIR } from './cache.ts';
 import { helperProgram, type HelperProgram } from './helper-program.ts';
 import { buildInitrd } from './initramfs.ts';
 import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPackage } from './kernel.ts';
+import { pruneHelperCache } from './prune.ts';
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
 import { buildStartupSnapshot } from './startup-snapshot.ts';
@@ -30,6 +31,8 @@ export interface HelperImageOptions {
   readonly cacheDir?: string;
   /** A helper program file to run instead of the bundle of src/helper (tests use a stand-in). */
   readonly helperProgram?: string;
+  /** Remove the helper directories and layers of the cache that this build does not use (`snf-image helper build`). */
+  readonly prune?: boolean;
 }
 
 export class HelperImageBuildFailed extends SnfImageError {
@@ -150,6 +153,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
       requireRoot();
       await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, ufsLayer, kernel, program }, processes);
     });
+    if (options.prune) await pruneHelperCache(cacheDir, [key, `layers/${basename(rootLayer)}`, `layers/${basename(kernelLayer)}`], log);
     return helperDir;
   });
   const { sizes, helperProgram: source } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number>; helperProgram: string };

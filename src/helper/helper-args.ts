@@ -70,6 +70,9 @@ const KNOWN_FLAGS = new Set(['--rules-dev', '--rules-file', '--rules-dir', '--di
  * line says snf_image_activate_helper, so a machine that merely has the
  * helper installed is never touched.
  */
+/** The kernel command-line word HELPER_DEBUG adds (src/host/helper-vm/qemu-command.ts). */
+const DEBUG_WORD = 'snf_image_debug_helper';
+
 export function parseKernelCommandLine(cmdline: string): HelperOptions {
   const words = cmdline.trim().split(/\s+/);
   if (!words.includes('snf_image_activate_helper')) throw new HelperUsageError('the kernel command line lacks snf_image_activate_helper: not running the helper');
@@ -84,6 +87,7 @@ export function parseKernelCommandLine(cmdline: string): HelperOptions {
     resultPath: value('snf_image_result') ?? DEFAULT_RESULT,
     monitorPath: value('snf_image_monitor') ?? DEFAULT_MONITOR,
     ...(tracePath ? { tracePath } : {}),
-    powerOff: 'sysrq',
+    // HELPER_DEBUG: the init, not the helper, powers off, after the root shell it opens on a failure.
+    powerOff: words.includes(DEBUG_WORD) ? 'exit' : 'sysrq',
   };
 }

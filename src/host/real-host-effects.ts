@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
@@ -6,6 +6,7 @@ import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
 import { readAnswerFile } from './config-device/answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
+import { localSourceImageDir } from './backends/local-source-conf.ts';
 import { createConfigDeviceWriter } from './config-device/config-device.ts';
 import { helperDeviceNames, type MachineType } from './helper-vm/helper-devices.ts';
 import { helperRules } from './config-device/helper-rules.ts';
@@ -22,6 +23,8 @@ import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 /** The plan of a real create: the validated request, and the timeouts the machine reads. */
 export interface CreatePlan extends DeploymentPlan {
   readonly request: DeploymentRequest;
+  /** IMAGE_DIR as the local back-end's own configuration file may set it. */
+  readonly backends: BackendsConfig;
 }
 
 export interface RealHostPorts {
@@ -35,7 +38,10 @@ export interface RealHostPorts {
 
 const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
   // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
-  microvm: ['tsc_early_khz=2600000', 'pci=off'],
+  // Even with pci=off the x86 kernel reports "PCI: Fatal: No config space access function found" at
+  // KERN_ERR on every boot; loglevel=3 keeps that expected line out of the OS log (panics and
+  // filesystem errors are CRIT or higher and still show; a task's own errors come on the monitor channel).
+  microvm: ['tsc_early_khz=2600000', 'pci=off', 'loglevel=3'],
 };
 
 /** The create lifecycle's effects against the world: files, back-ends, mke2fs, qemu. */
@@ -44,10 +50,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
   const runHelperProcess = createRunHelper({ log: ports.log });
   const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
-  const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
-    imageDir: request.config.IMAGE_DIR,
-    backendsConfigDir: ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR,
-  });
+  const backendsConfigDir = ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR;
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
     switch (resource.kind) {
@@ -63,18 +66,21 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   return {
     validate: async () => {
       const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch });
-      for (const warning of request.warnings) ports.log.warn(warning);
+      const warnings = [...request.warnings];
+      const imageDir = await localSourceImageDir(request.config.IMAGE_DIR, backendsConfigDir, realInputFiles, warnings);
+      for (const warning of warnings) ports.log.warn(warning);
       const plan: CreatePlan = {
         instance: request.instanceName,
         helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
         request,
+        backends: { imageDir, backendsConfigDir },
       };
       return plan;
     },
 
     selectBackends: async ({ plan }, ctx) => {
       const request = requestOf(plan);
-      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: backendsConfig(request) }, ctx);
+      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: (plan as CreatePlan).backends }, ctx);
       for (const warning of selection.warnings) ports.log.warn(warning);
       ports.log.info({ source: selection.source.backend, destination: selection.destination.backend }, 'back-ends chosen');
       return { source: selection.source, destination: selection.destination };
@@ -90,7 +96,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
           source: backends.source.backend,
           format: request.image.format,
           target,
-          config: backendsConfig(request),
+          config: (plan as CreatePlan).backends,
           ...(request.parameters.img_checksum ? { checksum: request.parameters.img_checksum as string } : {}),
         },
         ctx,
@@ -107,6 +113,8 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
         const answerUrl = request.parameters.os_answer_file;
         const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
+        const unattendFile = request.config.UNATTEND === undefined ? undefined : await readFile(request.config.UNATTEND, 'utf8');
+        if (unattendFile !== undefined) ports.log.warn(`UNATTEND is deprecated: ${request.config.UNATTEND} goes on the config device as unattend.xml; use the os_answer_file OS parameter instead`);
         const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
         const configDevice = join(workDir, 'config.img');
         const hostKeys = await prepareHostKeys(ports.processes, `root@${request.instanceName}`, ctx.signal);
@@ -117,6 +125,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
             windowsTimezone: request.config.WINDOWS_TIMEZONE,
             hostKeys,
             ...(answerFile !== undefined ? { answerFile } : {}),
+            ...(unattendFile !== undefined ? { unattendFile } : {}),
           },
           ctx,
         );

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { readTraceFile } from '../../src/effects/trace.ts';
@@ -10,6 +10,7 @@ import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create
 import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
+import { capturedLog } from './support/captured-log.ts';
 
 const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
 const IMAGE_BYTES = 3 * 1024 * 1024 + 512;
@@ -122,6 +123,51 @@ describe('create with a stand-in helper VM', () => {
     const messages = monitorMessages(t.stdout);
     assert.ok(messages.some((m) => m.type === 'image-helper' && m.subtype === 'error'));
     assert.deepEqual(messages.at(-1), { ...messages.at(-1), type: 'image-error', messages: ['Image customization failed: ERROR: ChangePassword: the image has no user named root'] });
+  });
+
+  it('logs every traced step at debug level when the configuration says IMAGE_DEBUG=yes, and not otherwise', async () => {
+    for (const [config, expected] of [[{}, false], [{ IMAGE_DEBUG: 'yes' }, true], [{ LOG_LEVEL: 'debug' }, true]] as const) {
+      const t = await setup('image-debug', 'success', config);
+      const captured = capturedLog();
+      captured.log.level = 'info';
+      await deploy(t.env, { log: captured.log, stdout: t.sink as never });
+      const traced = captured.messages().filter((m) => m === 'debug: trace');
+      assert.equal(traced.length > 10, expected, JSON.stringify(config));
+      if (expected) assert.doesNotMatch(captured.text(), /correct horse/, 'the password is traced as ***');
+    }
+  });
+
+  it("reads the image from the IMAGE_DIR of the local back-end's own configuration file", async () => {
+    const t = await setup('local-conf', 'success', { IMAGE_DIR: join(dir, 'not-here') });
+    const backendsConfigDir = join(t.run, 'backends');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(backendsConfigDir, 'src'), { recursive: true });
+    await writeFile(join(backendsConfigDir, 'src', 'local.conf'), `IMAGE_DIR=${dir}\n`);
+    const { output } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never, backendsConfigDir });
+    assert.equal(output.ok, true, JSON.stringify(output.failure));
+    assert.ok((await readFile(t.disk)).subarray(0, IMAGE_BYTES).equals(image), 'the disk starts with the image');
+  });
+
+  it('removes the traces older than TRACE_MAX_AGE from TRACE_DIR, and only traces', async () => {
+    const t = await setup('trace-age', 'success', { TRACE_MAX_AGE: '1d' });
+    const traces = join(t.run, 'traces');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    for (const name of ['old.jsonl', 'old-notes.txt']) {
+      await writeFile(join(traces, name), '');
+      await utimes(join(traces, name), twoDaysAgo, twoDaysAgo);
+    }
+    await writeFile(join(traces, 'recent.jsonl'), '');
+    const { tracePath } = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never });
+    assert.deepEqual((await readdir(traces)).sort(), ['old-notes.txt', 'recent.jsonl', basename(tracePath!)].sort());
+  });
+
+  it('logs the reason last, after the trace hint, since Ganeti shows the last lines of the OS log', async () => {
+    const t = await setup('reason-last', 'task-error');
+    const captured = capturedLog();
+    await deploy(t.env, { log: captured.log, stdout: t.sink as never });
+    const messages = captured.messages();
+    assert.equal(messages.at(-1), 'error: Image customization failed: ERROR: ChangePassword: the image has no user named root');
+    assert.match(messages.at(-2) ?? '', /^info: view the trace with: snf-image viz .*\.jsonl$/);
   });
 
   it('terminates a helper that does not finish on time, then kills one that ignores SIGTERM', async () => {

@@ -5,6 +5,7 @@ import { ADDRESSES, addInstance, diskPath, initCluster, removeInstance, sha256Of
 import { GanetiNamespace } from './support/ganeti-namespace.ts';
 import { ensureGanetiInstalled } from './support/ganeti-packages.ts';
 import { findDeployableImage } from './support/deployable-image.ts';
+import { docCommand, docCommands } from './support/doc-commands.ts';
 import { captureHostState, type HostState } from './support/host-state.ts';
 import { installSnfImage } from './support/install-snf-image.ts';
 
@@ -15,9 +16,15 @@ import { installSnfImage } from './support/install-snf-image.ts';
  * host keeps its name, files, addresses and daemons; the last check proves it.
  */
 const PASSWORD = 'Gan3ti-test-pa55word';
+/** The README's password, which the logs must not show either. */
+const README_PASSWORD = 'Fr3sh-pa55word';
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+/** What the documented commands name: their instance, its address for Ganeti's name check, and the password they set. */
+const DOC_INSTANCE = 'inst1.example.org';
+const DOC_INSTANCE_IP = '198.51.100.10';
+const DOC_REINSTALL_PASSWORD = 'N3w-pa55word';
 
-describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }, () => {
+describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 1_800_000 }, () => {
   let ns: GanetiNamespace;
   let hostBefore: HostState;
 
@@ -116,6 +123,8 @@ describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }
     assert.ok(tail !== '', `Ganeti reports the create script's failure:\n${result.all}`);
     assert.match(tail, /no-such-image\.diskdump/, 'the last 20 lines name the image that was not found');
     assert.doesNotMatch(tail, STACK_FRAME, 'the reason is a message, not a stack trace');
+    const { stdout: osLog } = await ns.sh('cat /var/log/ganeti/os/add-snf-image+default-broken.example-*.log');
+    assert.match(osLog.trimEnd().split('\n').at(-1) ?? '', /no-such-image\.diskdump/, `the last line of the OS log is the reason:\n${osLog}`);
 
     const { stdout: processes } = await ns.must(['ps', '-e', '-o', 'comm=']);
     assert.doesNotMatch(processes, /qemu|^node$/m, 'no helper VM or snf-image process is left');
@@ -125,30 +134,61 @@ describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 900_000 }
     await removeInstance(ns, 'broken.example');
   });
 
-  it('deploys a Debian image with gnt-instance add and a private password', async () => {
+  it('deploys a Debian image with the README\'s gnt-instance add, then reinstalls it as docs/ganeti.md says', async () => {
     const image = await findDeployableImage();
-    await ns.sh(`cat >> /etc/snf-image/snf-image.conf <<'EOF'
-IMAGE_DIR=${image.imageDir}
+    const commands = await docCommands('README.md', 'docs/ganeti.md');
+    // What the documents take as given: debian12.img in IMAGE_DIR, and the
+    // instance's name in the resolver for Ganeti's name check. The image is
+    // bind-mounted read-only in the namespace, so the cached fixture is never written.
+    await ns.sh(`mkdir -p /srv/images && touch /srv/images/debian12.img
+      mount --bind ${image.imageDir}/${image.imageId} /srv/images/debian12.img
+      mount -o remount,bind,ro /srv/images/debian12.img
+      echo '${DOC_INSTANCE_IP} ${DOC_INSTANCE}' >> /etc/hosts
+      cat >> /etc/snf-image/snf-image.conf <<'EOF'
+IMAGE_DIR=/srv/images
 HELPER_DIR=${image.helperDir}
 HELPER_SOFT_TIMEOUT=600
 EOF`);
-    const result = await addInstance(ns, {
-      name: 'debian.example',
-      sizeMiB: image.diskMiB,
-      parameters: { img_id: image.imageId, img_format: 'diskdump', img_properties: JSON.stringify({ OSFAMILY: 'linux' }) },
-      privateParameters: { img_passwd: PASSWORD },
-    });
-    assert.equal(result.exitCode, 0, result.all);
-    const disk = await diskPath(ns, 'debian.example');
-    const { stdout: shadow } = await ns.sh(`${image.readGuestFile} ${disk} /etc/shadow`);
-    assert.match(shadow, /^root:\$[^:]+:/m, 'root has a password hash');
+    const runDocumented = (name: string) => ns.run(['sh', '-c', docCommand(commands, name)], { timeoutMs: 900_000 });
+    const rootHash = async () => {
+      const { stdout } = await ns.sh(`${image.readGuestFile} $(ls /srv/ganeti/file-storage/${DOC_INSTANCE}/*.disk0) /etc/shadow`);
+      return /^root:([^:]*):/m.exec(stdout)?.[1] ?? '';
+    };
+
+    const added = await runDocumented('add-instance');
+    assert.equal(added.exitCode, 0, added.all);
+    const disk = await diskPath(ns, DOC_INSTANCE);
     const { stdout: hostname } = await ns.sh(`${image.readGuestFile} ${disk} /etc/hostname`);
-    assert.match(hostname, /debian/);
-    await removeInstance(ns, 'debian.example');
+    assert.match(hostname, /^inst1/);
+    const firstHash = await rootHash();
+    assert.match(firstHash, /^\$/, 'root has a password hash');
+    const { stdout: addLog } = await ns.sh(`cat /var/log/ganeti/os/add-snf-image+default-${DOC_INSTANCE}-*.log`);
+    assert.doesNotMatch(addLog, /PCI: Fatal/, 'the helper kernel raises no alarm in the OS log');
+
+    const reinstalled = await runDocumented('reinstall-password');
+    assert.equal(reinstalled.exitCode, 0, reinstalled.all);
+    const secondHash = await rootHash();
+    assert.match(secondHash, /^\$/);
+    assert.notEqual(secondHash, firstHash, 'the reinstall set the new password');
+
+    // What docs/ganeti.md says of Ganeti 3.0.2: the reinstall stored only the parameters it was given.
+    const { stdout: info } = await ns.must(['gnt-instance', 'info', DOC_INSTANCE]);
+    assert.doesNotMatch(info, /debian12\.img/, `Ganeti stored no img_id:\n${info}`);
+    const plain = await ns.run(['gnt-instance', 'reinstall', '-f', DOC_INSTANCE], { timeoutMs: 300_000 });
+    assert.notEqual(plain.exitCode, 0);
+    assert.match(plain.all, /snf-image verify: the OS parameter img_id is missing/);
+
+    const full = await runDocumented('reinstall-full');
+    assert.equal(full.exitCode, 0, full.all);
+    const { stdout: infoAfter } = await ns.must(['gnt-instance', 'info', DOC_INSTANCE]);
+    assert.match(infoAfter, /debian12\.img/, 'a reinstall with the image parameters stores them again');
+    await removeInstance(ns, DOC_INSTANCE);
   });
 
   it('never writes the password to the Ganeti or snf-image logs', async () => {
-    const found = await ns.run(['grep', '-rlF', PASSWORD, '/var/log/ganeti', '/var/log/snf-image']);
-    assert.equal(found.stdout, '', `the password appears in ${found.stdout}`);
+    for (const password of [PASSWORD, README_PASSWORD, DOC_REINSTALL_PASSWORD]) {
+      const found = await ns.run(['grep', '-rlF', password, '/var/log/ganeti', '/var/log/snf-image']);
+      assert.equal(found.stdout, '', `the password appears in ${found.stdout}`);
+    }
   });
 });

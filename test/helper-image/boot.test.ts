@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { recipeFiles } from '../../src/helper-image/recipe.ts';
 import { createLogger } from '../../src/log.ts';
-import { bootHelper, type ConfigBus, type DiskBus } from './helper-vm.ts';
+import { bootHelper, talkTo, type ConfigBus, type DiskBus } from './helper-vm.ts';
 
 /** Generous, because the test machines are shared: the boot time is printed, and a boot that hangs is killed. */
 const BOOT_TIMEOUT_MS = Number(process.env.SNF_IMAGE_BOOT_TIMEOUT_MS ?? 120_000);
@@ -40,6 +40,20 @@ describe('the helper VM image', { timeout: 30 * 60_000 }, () => {
       assert.equal(outcome.exitCode, 0);
     });
   }
+
+  test('opens a root shell on ttyS3 when the helper program fails with HELPER_DEBUG, and powers off when it exits', async (t) => {
+    const failing = join(scratch, 'failing-helper.mjs');
+    await writeFile(failing, 'process.exit(3);\n');
+    const failingDir = await ensureHelperImage({ log, helperProgram: failing });
+    const debugSocket = join(scratch, 'debug.sock');
+    const booting = bootHelper({ helperDir: failingDir, workDir: join(scratch, 'debug'), configBus: 'virtio', diskBus: 'virtio-blk', timeoutMs: BOOT_TIMEOUT_MS, debugSocket });
+    const session = await talkTo(debugSocket, 'snf-image-helper# ', 'echo "uid=$(id -u) root=$(ls /usr/lib/snf-image)"; exit\n', BOOT_TIMEOUT_MS);
+    const outcome = await booting;
+    t.diagnostic(`launch to power-off: ${outcome.seconds} s`);
+    assert.match(session, /uid=0 root=snf-image-helper\.mjs/, 'a root shell in the helper root answered');
+    assert.equal(outcome.timedOut, false, `the VM powered off after the shell exited:\n${outcome.console}`);
+    assert.equal(outcome.result, 'ERROR: helper VM: the helper program exited with status 3\n');
+  });
 
   test('reports an ERROR on the result port when the helper program fails, and still powers off', async (t) => {
     const failing = join(scratch, 'failing-helper.mjs');

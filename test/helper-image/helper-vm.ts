@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { execa } from 'execa';
 
 /** How the config device reaches the helper: snf-image's floppy, or a faster virtio disk. */
@@ -16,6 +17,8 @@ export interface HelperBoot {
   readonly diskBus: DiskBus;
   /** qemu is killed after this long. */
   readonly timeoutMs: number;
+  /** HELPER_DEBUG: the debug word on the kernel command line, and ttyS3 on this Unix socket (qemu listens). */
+  readonly debugSocket?: string;
 }
 
 export interface HelperBootOutcome {
@@ -55,12 +58,13 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     ...['-kernel', join(boot.helperDir, 'kernel'), '-initrd', join(boot.helperDir, 'initrd')],
     '-append',
     // What the host writes (src/host/helper-vm/qemu-command.ts); the result and monitor ports are the defaults.
-    `console=ttyS0 root=/dev/vda ro quiet hypervisor=kvm snf_image_activate_helper rules_dev=${rulesDev}`,
+    `console=ttyS0 root=/dev/vda ro quiet hypervisor=kvm snf_image_activate_helper rules_dev=${rulesDev}${boot.debugSocket ? ' snf_image_debug_helper' : ''}`,
     ...['-drive', `file=${join(boot.helperDir, 'image')},format=raw,if=none,id=helper,readonly=on`, '-device', 'virtio-blk-pci,drive=helper'],
     ...(scsi ? ['-device', 'virtio-scsi-pci,id=scsi'] : []),
     ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', scsi ? 'scsi-hd,drive=disk0,bus=scsi.0' : 'virtio-blk-pci,drive=disk0'],
     ...configDrive,
     ...['-serial', `file:${file('console.log')}`, '-serial', `file:${file('result.log')}`, '-serial', `file:${file('monitor.log')}`],
+    ...(boot.debugSocket ? ['-serial', `unix:${boot.debugSocket},server=on,wait=off`] : []),
   ];
   const started = performance.now();
   const run = await execa('qemu-system-x86_64', args, { reject: false, timeout: boot.timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore' });
@@ -74,4 +78,35 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     result: await read('result.log'),
     monitor: await read('monitor.log'),
   };
+}
+
+/**
+ * Connects to a serial port qemu serves on a Unix socket (retrying until qemu
+ * listens), waits for `prompt`, sends `input`, and returns everything read
+ * until the other end closes or `timeoutMs` passes.
+ */
+export async function talkTo(socket: string, prompt: string, input: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const connection = connect(socket);
+        let seen = '';
+        let sent = false;
+        const timer = setTimeout(() => (connection.destroy(), resolve(seen)), Math.max(0, deadline - Date.now()));
+        connection.on('error', (error) => (clearTimeout(timer), reject(error)));
+        connection.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (!sent && seen.includes(prompt)) {
+            sent = true;
+            connection.write(input);
+          }
+        });
+        connection.on('close', () => (clearTimeout(timer), resolve(seen)));
+      });
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

@@ -34,6 +34,7 @@ describe('helper arguments', () => {
   });
 
   it('refuses to act on a machine that did not ask for the helper', () => {
+    assert.equal(parseKernelCommandLine('snf_image_activate_helper rules_dev=/dev/vdc snf_image_debug_helper').powerOff, 'exit', 'HELPER_DEBUG leaves the power-off to the init, after its debug shell');
     assert.throws(() => parseKernelCommandLine('ro root=/dev/sda1 rules_dev=/dev/fd0'), { message: 'the kernel command line lacks snf_image_activate_helper: not running the helper' });
     assert.throws(() => parseKernelCommandLine('snf_image_activate_helper'), { message: 'the kernel command line lacks rules_dev=DEVICE' });
   });

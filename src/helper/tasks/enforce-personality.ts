@@ -8,7 +8,9 @@ import { readGuestGroups, readGuestUsers } from '../linux/passwd-db.ts';
 import { parsePersonality, type PersonalityFile } from '../linux/personality.ts';
 import { envFlag, envSecretText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
-import { OS_FAMILIES, UNIX_FAMILIES } from '../../../machines/helper/task-declaration.ts';
+import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
+import { injectWindowsFiles } from '../windows/inject-files.ts';
+import { isWindowsFamily } from '../windows/windows-task.ts';
 
 /** Where injected files wait for cloud-init's first boot. */
 const PENDING_DIR = '/var/lib/cloud/scripts/per-once';
@@ -17,13 +19,14 @@ const PENDING_DIR = '/var/lib/cloud/scripts/per-once';
  * Writes the img_personality files into the guest with the owner, group and
  * mode asked for, names resolved against the guest's own passwd and group
  * (snf-image's 60EnforcePersonality). It runs after the other tasks, so its
- * files win over theirs.
+ * files win over theirs. On Windows the files are written as inject-files.py
+ * wrote them there (src/helper/windows/inject-files.ts).
  */
 export const enforcePersonality: Task = {
   name: 'EnforcePersonality',
   priority: 60,
   ...MOUNTED_TASK_ORDER,
-  families: UNIX_FAMILIES,
+  families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES, whenSet: ['PERSONALITY'] },
   requires: ['TARGET'],
   uses: [],
@@ -36,6 +39,10 @@ export const enforcePersonality: Task = {
     }
     const files = parsePersonality(json);
     const guest = guestRoot(ctx.env);
+    if (isWindowsFamily(ctx)) {
+      await injectWindowsFiles(ctx, guest, files);
+      return;
+    }
     if (envFlag(ctx, 'PROPERTY_CLOUD_INIT')) {
       await stageForFirstBoot(guest, files, envFlag(ctx, 'CLOUD_INIT_DEBUG'));
       return;

@@ -19,7 +19,8 @@ export const runCustomTask: Task = {
   name: 'RunCustomTask',
   priority: 70,
   ...MOUNTED_TASK_ORDER,
-  families: UNIX_FAMILIES,
+  // The program runs in the helper, so a Windows guest's volume is as open to it as a Linux one.
+  families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES, whenSet: ['PROPERTY_CUSTOM_TASK'] },
   requires: ['TARGET'],
   uses: [],

@@ -24,6 +24,12 @@ export interface ConfigDeviceInput {
   readonly windowsTimezone: string;
   /** The contents of os_answer_file, fetched by the caller; it replaces both default answer files. */
   readonly answerFile?: string | Secret;
+  /**
+   * The contents of the file the deprecated UNATTEND setting names: as in
+   * snf-image it becomes unattend.xml, ahead of os_answer_file, and leaves
+   * sysprep.inf as it would otherwise be.
+   */
+  readonly unattendFile?: string;
   /** SSH host keys for the guest, made on the host (host-keys.ts). */
   readonly hostKeys?: PreparedHostKeys;
 }
@@ -63,12 +69,11 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
     try {
       const secretFile = { mode: 0o600, flag: 'wx' } as const;
       await writeFile(join(staging, CONFIG_DEVICE_FILES.rules), `${JSON.stringify(rules, null, 2)}\n`, secretFile);
-      if (input.answerFile === undefined) {
-        await writeFile(join(staging, CONFIG_DEVICE_FILES.unattend), defaultUnattendXml(timezone), secretFile);
+      const answerText = input.answerFile === undefined ? undefined : isSecret(input.answerFile) ? input.answerFile.reveal() : input.answerFile;
+      await writeFile(join(staging, CONFIG_DEVICE_FILES.unattend), input.unattendFile ?? answerText ?? defaultUnattendXml(timezone), secretFile);
+      if (answerText === undefined) {
         await writeFile(join(staging, CONFIG_DEVICE_FILES.sysprepInf), defaultSysprepInf(timezone), secretFile);
       } else {
-        const text = isSecret(input.answerFile) ? input.answerFile.reveal() : input.answerFile;
-        await writeFile(join(staging, CONFIG_DEVICE_FILES.unattend), text, secretFile);
         // One answer file serves both Windows generations, as with snf-image.
         await symlink(CONFIG_DEVICE_FILES.unattend, join(staging, CONFIG_DEVICE_FILES.sysprepInf));
       }

@@ -41,9 +41,10 @@ export class HelperLaunchFailed extends SnfImageError {
  * whole group is killed and the effect rejects with AbortedError.
  */
 export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperProcessSpec, HelperExit> {
-  const log = deps.log.child({ component: 'helper' });
   return (spec, ctx) =>
     new Promise((resolve, reject) => {
+      // A child made per run takes the level the configuration set (LOG_LEVEL, IMAGE_DEBUG) after this factory ran.
+      const log = deps.log.child({ component: 'helper' });
       if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
       const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
       const pid = child.pid;

@@ -9,7 +9,7 @@ import { describeValue, type SourcedValue, type ValueLayer } from './sourced-val
  * The settings an operator puts in the configuration file (or a variant
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
- * CONFIG_URL_TIMEOUT, QEMU). As in snf-image (`: ${VAR:=default}`), an empty
+ * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL). As in snf-image (`: ${VAR:=default}`), an empty
  * value means the default, except for DEFAULT_NIC_CONFIG, where empty means
  * "leave the default NIC unconfigured".
  */
@@ -47,6 +47,9 @@ const words = z.string().transform((v) => v.split(/\s+/).filter((w) => w !== '')
 
 export const DEFAULT_NIC_CONFIGS = ['', 'dhcp', 'dhcpv6', 'slaac', 'slaac_dhcp', 'dhcp+dhcpv6', 'dhcp+slaac', 'dhcp+slaac_dhcp'] as const;
 export type DefaultNicConfig = (typeof DEFAULT_NIC_CONFIGS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const HELPER_ACCELS = ['auto', 'kvm', 'tcg'] as const;
 export type HelperAccel = (typeof HELPER_ACCELS)[number];
@@ -93,7 +96,16 @@ export const SETTINGS = {
   /** Deprecated in snf-image: an unattend.xml to put on the config device. */
   UNATTEND: setting('', optionalText),
   WINDOWS_TIMEZONE: setting('GMT Standard Time', text),
+  /** yes: the log level is at least debug (LOG_LEVEL), as snf-image's `set -x` traced every step. */
   IMAGE_DEBUG: setting('no', yesNo),
+  /** The log's level from the moment the configuration is read; empty keeps the program's (info). */
+  LOG_LEVEL: setting(
+    '',
+    z
+      .string()
+      .refine((v) => v === '' || (LOG_LEVELS as readonly string[]).includes(v), `use one of ${LOG_LEVELS.join(', ')}`)
+      .transform((v) => (v === '' ? undefined : (v as LogLevel))),
+  ),
   CLOUD_INIT_DEBUG: setting('no', yesNo),
   VARIANTS_DIR: setting('/etc/ganeti/snf-image/variants', text),
   VARIANTS_LIST: setting('/etc/ganeti/snf-image/variants.list', text),
@@ -102,6 +114,8 @@ export const SETTINGS = {
   /** The local back-end's image directory. */
   IMAGE_DIR: setting('/var/lib/snf-image', text),
   TRACE_DIR: setting('/var/log/snf-image/traces', text),
+  /** create removes the traces in TRACE_DIR older than this (src/host/prune-traces.ts). */
+  TRACE_MAX_AGE: setting('30d', duration),
   /** Seconds to wait for a config_url answer. */
   CONFIG_URL_TIMEOUT: setting('60', duration),
   /** The helper's qemu; snf-image called it KVM, which is read when QEMU is not set. */
@@ -122,6 +136,22 @@ export type SettingName = keyof typeof SETTINGS;
 export type EffectiveConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 
 const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG', 'IMPORT_RESIZE'];
+
+/**
+ * snf-image's program settings for tools this program does not run: their
+ * default is accepted (configuration files copied from snf-image carry it),
+ * any other value is refused, since it could not do what its author meant.
+ */
+const PROGRAMS_NOT_RUN: Partial<Record<SettingName, string>> = {
+  CURL: 'http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply',
+  QEMU_NBD: 'a URI disk is attached with the qemu-nbd found on PATH',
+  LOSETUP: 'snf-image needs no loop device to write a disk',
+  BLOCKDEV: 'snf-image reads disk sizes itself',
+  DD: 'snf-image copies the image itself',
+  PARTED: 'partitions are changed inside the helper VM by its own tools',
+  TAR: 'snf-image runs no tar',
+  MD5SUM: 'snf-image runs no md5sum',
+};
 
 /** snf-image names that make sense in its shell world only; accepted silently and not used. */
 const UNUSED_SNF_IMAGE_SETTINGS = new Set([
@@ -146,6 +176,12 @@ export function resolveSettings(layer: ValueLayer, warnings: string[]): Effectiv
       throw new InvalidSettingError(name, source.value, `${describeValue(source)} is not valid: ${reason}.`);
     }
     resolved[name] = result.data;
+  }
+  for (const [name, reason] of Object.entries(PROGRAMS_NOT_RUN) as [SettingName, string][]) {
+    const given = layer.get(name);
+    if (given !== undefined && given.value.trim() !== '' && given.value.trim().split(/\s+/).join(' ') !== SETTINGS[name].default) {
+      throw new InvalidSettingError(name, given.value, `${describeValue(given)} cannot take effect: ${reason}. Remove it from the configuration.`);
+    }
   }
   for (const name of YES_NO_SETTINGS) {
     const given = layer.get(name);
@@ -192,4 +228,10 @@ export class UnattendFileMissingError extends SnfImageError {
 /** snf-image refuses to start when the UNATTEND file it was told to use is not there. */
 export async function checkUnattendFile(config: EffectiveConfig, files: InputFiles): Promise<void> {
   if (config.UNATTEND !== undefined && (await files.kind(config.UNATTEND)) !== 'file') throw new UnattendFileMissingError(config.UNATTEND);
+}
+
+/** The log level the configuration asks for, if any: LOG_LEVEL, raised to debug by IMAGE_DEBUG=yes. */
+export function configuredLogLevel(config: Pick<EffectiveConfig, 'LOG_LEVEL' | 'IMAGE_DEBUG'>): LogLevel | undefined {
+  if (!config.IMAGE_DEBUG) return config.LOG_LEVEL;
+  return config.LOG_LEVEL === 'trace' ? 'trace' : 'debug';
 }

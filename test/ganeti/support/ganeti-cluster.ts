@@ -3,7 +3,9 @@ import type { CommandResult, GanetiNamespace } from './ganeti-namespace.ts';
 /**
  * A single-node Ganeti cluster in the test namespace, set up as
  * ganeti-os-calls.md describes: the fake hypervisor, the file disk
- * templates, routed NICs and an instance policy that allows small disks.
+ * templates, NICs bridged on the namespace's br0 (so an instance added with
+ * its default NIC, as the README's is, needs no IP) and an instance policy
+ * that allows small disks.
  */
 /** TEST-NET-2 addresses: documentation-only, and apart from the host's own test networks. */
 export const ADDRESSES = {
@@ -26,7 +28,10 @@ export async function initCluster(ns: GanetiNamespace): Promise<void> {
       '--enabled-disk-templates=file,sharedfile,diskless',
       `--file-storage-dir=${FILE_STORAGE}`,
       '--shared-file-storage-dir=/srv/ganeti/shared-file-storage',
-      '-N', 'mode=routed,link=',
+      '-N', 'mode=bridged,link=br0',
+      // hail, the default allocator, places an instance added without -n (as the README's is), but its
+      // global N+1 redundancy check fails on a one-node cluster: "-" passes the flag without a value.
+      '--default-iallocator-params=-no-capacity-checks',
       '--ipolicy-bounds-specs',
       'min:cpu-count=1,disk-count=1,disk-size=4,memory-size=32,nic-count=0,spindle-use=1/max:cpu-count=8,disk-count=16,disk-size=1048576,memory-size=32768,nic-count=8,spindle-use=12',
       ADDRESSES.clusterName,

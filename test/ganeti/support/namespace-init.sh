@@ -4,10 +4,11 @@
 # Everything it changes stays in these namespaces: /var/lib/ganeti is a fresh
 # tmpfs; /tmp, /etc, /root, /srv, /run and /var/log are overlays whose upper
 # layers live on a fresh tmpfs over /dev/shm (overlays, not empty mounts, so a
-# checkout under /tmp stays visible); the node's address sits on a veth pair that
-# exists only in this network namespace. When this process ends (the test
-# closes its stdin, or dies), the kernel kills every process of the PID
-# namespace, and the mounts and the network go with the namespaces.
+# checkout under /tmp stays visible); the node's address sits on a veth pair
+# that exists only in this network namespace, whose own sysfs is on /sys. When
+# this process ends (the test closes its stdin, or dies), the kernel kills
+# every process of the PID namespace, and the mounts and the network go with
+# the namespaces.
 # Mounts made here never propagate to the host (slave propagation), while the
 # host's own unmounts still reach here.
 #
@@ -42,6 +43,11 @@ ip link add veth-node type veth peer name veth-peer
 ip addr add "$node_ip/24" dev veth-node
 ip link set veth-node up
 ip link set veth-peer up
+# The bridge of the cluster's default NIC: the README's gnt-instance add gives its instance one.
+# Ganeti looks for it in /sys/class/net, so this network namespace gets a sysfs of its own.
+ip link add br0 type bridge
+ip link set br0 up
+mount -t sysfs ganeti-test-sysfs /sys
 
 # gnt-cluster init replaces root's key and ssh's to this very node.
 rm -rf /root/.ssh

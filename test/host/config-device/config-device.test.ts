@@ -82,6 +82,15 @@ describe('config device', () => {
     assert.match(debugfs(path, 'stat /sysprep.inf'), /Fast link dest: "unattend.xml"/);
   });
 
+  it('puts the UNATTEND file as unattend.xml, ahead of os_answer_file, and keeps the default sysprep.inf', async () => {
+    const unattend = '<?xml version="1.0"?><unattend xmlns="urn:schemas-microsoft-com:unattend"><!-- UNATTEND --></unattend>\n';
+    const alone = await writeConfigDevice(input('unattend.img', { unattendFile: unattend }), ctx);
+    assert.equal(debugfs(alone.path, 'cat /unattend.xml'), unattend);
+    assert.match(debugfs(alone.path, 'cat /sysprep.inf'), /TimeZone=/);
+    const both = await writeConfigDevice(input('unattend-and-answer.img', { unattendFile: unattend, answerFile: 'answer' }), ctx);
+    assert.equal(debugfs(both.path, 'cat /unattend.xml'), unattend);
+  });
+
   it('rejects an unknown WINDOWS_TIMEZONE by name', async () => {
     await assert.rejects(writeConfigDevice(input('badtz.img', { windowsTimezone: 'Mars Standard Time' }), ctx), (error: unknown) => {
       assert.ok(error instanceof UnknownWindowsTimezone);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { readConfigFiles } from '../../../src/host/inputs/config-file.ts';
 import {
   checkUnattendFile,
+  configuredLogLevel,
   InvalidSettingError,
   resolveSettings,
   UnattendFileMissingError,
@@ -47,12 +48,14 @@ describe('settings', () => {
       UNATTEND: undefined,
       WINDOWS_TIMEZONE: 'GMT Standard Time',
       IMAGE_DEBUG: false,
+      LOG_LEVEL: undefined,
       CLOUD_INIT_DEBUG: false,
       VARIANTS_DIR: '/etc/ganeti/snf-image/variants',
       VARIANTS_LIST: '/etc/ganeti/snf-image/variants.list',
       IMAGE_DIR: '/var/lib/snf-image',
       IMPORT_RESIZE: false,
       TRACE_DIR: '/var/log/snf-image/traces',
+      TRACE_MAX_AGE: 2592000,
       CONFIG_URL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
       QEMU_NBD: ['qemu-nbd'],
@@ -77,7 +80,7 @@ describe('settings', () => {
         'HELPER_MACHINE_TYPE=q35',
         'PROGRESS_MONITOR="/usr/bin/snf-progress-monitor --verbose"',
         'DHCP_TAGS="  dhcp   nfdhcpd "',
-        'CURL="curl -k"',
+        'CURL="curl  -fL"',
         'TRACE_DIR=/srv/traces',
       ].join('\n'),
     );
@@ -89,7 +92,7 @@ describe('settings', () => {
     assert.equal(config.HELPER_MACHINE_TYPE, 'q35');
     assert.deepEqual(config.PROGRESS_MONITOR, ['/usr/bin/snf-progress-monitor', '--verbose']);
     assert.deepEqual(config.DHCP_TAGS, ['dhcp', 'nfdhcpd']);
-    assert.deepEqual(config.CURL, ['curl', '-k']);
+    assert.deepEqual(config.CURL, ['curl', '-fL']);
     assert.equal(config.TRACE_DIR, '/srv/traces');
   });
 
@@ -116,6 +119,12 @@ describe('settings', () => {
   });
 
   it('refuses helper memory that is not a whole number of MiB', async () => {
+    await invalid(
+      'CURL="curl -k"\n',
+      `CURL "curl -k" (set in ${FILE} line 1) cannot take effect: http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply. Remove it from the configuration.`,
+    );
+    await invalid('QEMU_NBD=/opt/qemu/bin/qemu-nbd\n', `QEMU_NBD "/opt/qemu/bin/qemu-nbd" (set in ${FILE} line 1) cannot take effect: a URI disk is attached with the qemu-nbd found on PATH. Remove it from the configuration.`);
+    await invalid('LOG_LEVEL=verbose\n', `LOG_LEVEL "verbose" (set in ${FILE} line 1) is not valid: use one of fatal, error, warn, info, debug, trace.`);
     await invalid('HELPER_MEMORY=1G\n', `HELPER_MEMORY "1G" (set in ${FILE} line 1) is not valid: use a whole number of MiB, e.g. 512.`);
   });
 
@@ -177,5 +186,12 @@ describe('settings', () => {
       return true;
     });
     await checkUnattendFile(config, memoryFiles({ '/etc/snf-image/unattend.xml': '<unattend/>' }));
+  });
+
+  it('takes the log level from LOG_LEVEL, raised to debug by IMAGE_DEBUG=yes', async () => {
+    assert.equal(configuredLogLevel((await settings('')).config), undefined);
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=warn\n')).config), 'warn');
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=warn\nIMAGE_DEBUG=yes\n')).config), 'debug');
+    assert.equal(configuredLogLevel((await settings('LOG_LEVEL=trace\nIMAGE_DEBUG=yes\n')).config), 'trace');
   });
 });

@@ -77,13 +77,17 @@ describe('task plan', () => {
   it('skips the mounted tasks under EXCLUDE_MOUNTED_TASKS and keeps the unmounted ones', () => {
     const p = plan({ EXCLUDE_MOUNTED_TASKS: 'yes' });
     assert.deepEqual(p.steps.filter((s) => DISK_TASKS.includes(s.task) && s.run).map((s) => s.task), ['FixPartitionTable', 'FilesystemResizeUnmounted']);
-    assert.equal(step(p, 'MountImage').skipWarning, 'Task MountImage was excluded by EXCLUDE_MOUNTED_TASKS and will not run.');
+    assert.equal(step(p, 'MountImage').skipWarning, undefined, 'the group is reported once, not per task');
+    assert.equal(p.warnings.length, 1);
+    assert.match(p.warnings[0]!, /^Tasks (\w+, )*MountImage(, \w+)* were excluded by EXCLUDE_MOUNTED_TASKS and will not run\.$/);
+    assert.doesNotMatch(p.warnings[0]!, /FixPartitionTable/);
   });
 
   it('skips the filesystem-resize tasks under EXCLUDE_FILESYSTEMRESIZE_TASKS', () => {
     const p = plan({ EXCLUDE_FILESYSTEMRESIZE_TASKS: 'true' });
-    assert.equal(step(p, 'FilesystemResizeUnmounted').skipWarning, 'Task FilesystemResizeUnmounted was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.');
-    assert.equal(step(p, 'FilesystemResizeMounted').skipWarning, 'Task FilesystemResizeMounted was excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.');
+    assert.equal(step(p, 'FilesystemResizeUnmounted').run, false);
+    assert.equal(step(p, 'FilesystemResizeMounted').run, false);
+    assert.deepEqual(p.warnings, ['Tasks FilesystemResizeUnmounted, FilesystemResizeMounted, FilesystemResizeAfterUmount were excluded by EXCLUDE_FILESYSTEMRESIZE_TASKS and will not run.']);
     assert.equal(step(p, 'FixPartitionTable').run, true);
   });
 
