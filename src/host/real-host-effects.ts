@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
+import type { TraceEvent } from '../effects/trace.ts';
 import type { Logger } from '../log.ts';
 import { readAnswerFile } from './config-device/answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
@@ -31,6 +32,8 @@ export interface RealHostPorts {
   readonly fetch: typeof globalThis.fetch;
   /** The back-ends' .priority and .disabled files. */
   readonly backendsConfigDir?: string;
+  /** Takes the helper's trace events as they come from the VM (create writes them into the run's trace). */
+  readonly helperTrace?: (event: TraceEvent) => void;
 }
 
 const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
@@ -42,7 +45,7 @@ const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = 
 export function realHostEffects(ports: RealHostPorts): HostEffects {
   const transfer = createImageTransferEffects({ processes: ports.processes });
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
-  const runHelperProcess = createRunHelper({ log: ports.log });
+  const runHelperProcess = createRunHelper({ log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
   const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
   const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
     imageDir: request.config.IMAGE_DIR,

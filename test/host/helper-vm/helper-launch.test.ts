@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { EffectEvent } from '../../../src/effects/effect.ts';
+import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
 import { createConfigDeviceWriter } from '../../../src/host/config-device/config-device.ts';
 import type { DiskType, MachineType } from '../../../src/host/helper-vm/helper-devices.ts';
@@ -16,9 +17,11 @@ import { multibootStub } from '../../fixtures/multiboot-stub.ts';
 
 /**
  * The real qemu, under TCG, on the exact command line the helper gets, with
- * a stub kernel that answers on the three serial ports: proves the machine,
+ * a stub kernel that answers on the four serial ports: proves the machine,
  * disk, config-device and serial options boot together on each machine type.
  */
+const STUB_TRACE_EVENT = { kind: 'log', seq: 0, at: 5, level: 'info', msg: 'stub trace' };
+
 describe('helper VM launch with qemu', () => {
   const qemu = 'qemu-system-x86_64';
   const ctx = { signal: new AbortController().signal, emit: () => {} };
@@ -27,7 +30,7 @@ describe('helper VM launch with qemu', () => {
     dir = await mkdtemp(join(tmpdir(), 'helper-launch-test-'));
     const helperDir = join(dir, 'helper');
     await mkdir(helperDir);
-    await writeFile(join(helperDir, 'kernel'), multibootStub({ console: 'stub console\n', result: 'SUCCESS\r\n', monitor: 'TASK_START:Stub\nTASK_END:Stub\n' }));
+    await writeFile(join(helperDir, 'kernel'), multibootStub({ console: 'stub console\n', result: 'SUCCESS\r\n', monitor: 'TASK_START:Stub\nTASK_END:Stub\n', trace: `${JSON.stringify(STUB_TRACE_EVENT)}\n` }));
     await writeFile(join(helperDir, 'initrd'), 'initrd');
     await writeFile(join(helperDir, 'image'), '');
     await truncate(join(helperDir, 'image'), 1 << 20);
@@ -73,7 +76,8 @@ describe('helper VM launch with qemu', () => {
         }),
       );
       const events: EffectEvent[] = [];
-      const exit = await createRunHelper({ log })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
+      const traced: TraceEvent[] = [];
+      const exit = await createRunHelper({ log, onTrace: (event) => traced.push(event) })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
 
       assert.deepEqual(exit, { exitCode: 0, signal: null }, logged.join('\n'));
       assert.deepEqual(
@@ -84,6 +88,7 @@ describe('helper VM launch with qemu', () => {
         ],
       );
       assert.ok(logged.includes('HELPER: stub console'), logged.join('\n'));
+      assert.deepEqual(traced, [STUB_TRACE_EVENT]);
       assert.deepEqual(await readResult({ path: resultPath }, ctx), { firstLine: 'SUCCESS' });
     });
   }

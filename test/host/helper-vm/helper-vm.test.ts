@@ -8,9 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
+import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { createRunHelper, HelperLaunchFailed, readResult, signalHelper } from '../../../src/host/helper-vm/helper-vm.ts';
 
-const STAND_IN = fileURLToPath(new URL('../fixtures/stand-in-helper.sh', import.meta.url));
+const STAND_IN = fileURLToPath(new URL('../../fixtures/stand-in-helper.sh', import.meta.url));
 
 function memoryLogger() {
   const lines: { msg: string; [key: string]: unknown }[] = [];
@@ -48,14 +49,15 @@ async function groupAlive(pgid: number): Promise<boolean> {
 function runStandIn(args: string[], signal = new AbortController().signal) {
   const { log, lines } = memoryLogger();
   const events: EffectEvent[] = [];
+  const traced: TraceEvent[] = [];
   let started!: (pid: number) => void;
   const pid = new Promise<number>((resolve) => (started = resolve));
   const emit = (event: EffectEvent) => {
     events.push(event);
     if (event.type === 'helper.started') started(event.pid as number);
   };
-  const exit = createRunHelper({ log })({ command: STAND_IN, args }, { signal, emit });
-  return { exit, pid, events, lines };
+  const exit = createRunHelper({ log, onTrace: (event) => traced.push(event) })({ command: STAND_IN, args }, { signal, emit });
+  return { exit, pid, events, traced, lines };
 }
 
 describe('helper VM process', () => {
@@ -84,6 +86,19 @@ describe('helper VM process', () => {
     assert.ok(console.includes('HELPER: helper: all tasks done'));
     assert.deepEqual(await readResult({ path: result }, { signal: new AbortController().signal, emit: () => {} }), { firstLine: 'SUCCESS' });
     assert.equal(await groupAlive(pid), false);
+  });
+
+  it('hands on the trace channel\'s events, the last one without its newline, and logs and drops lines that are not events', async () => {
+    const run = runStandIn(['success', join(dir, 'traced')]);
+    await run.exit;
+    assert.deepEqual(run.traced, [
+      { kind: 'log', seq: 0, at: 1, level: 'info', msg: 'first' },
+      { kind: 'log', seq: 1, at: 2, level: 'info', msg: 'second' },
+    ]);
+    const warnings = run.lines.filter((line) => line.level === 40).map((line) => line.msg);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0]!, /not JSON/);
+    assert.match(warnings[1]!, /not a trace event/);
   });
 
   it('decodes a JSON-framed error that spans lines', async () => {
@@ -159,7 +174,7 @@ describe('helper VM process', () => {
 
   it('says so when the helper program cannot start', async () => {
     const { log } = memoryLogger();
-    const run = createRunHelper({ log })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
+    const run = createRunHelper({ log, onTrace: () => {} })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
     await assert.rejects(run, HelperLaunchFailed);
   });
 
