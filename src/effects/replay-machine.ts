@@ -1,4 +1,4 @@
-import { toPromise, type AnyStateMachine, type OutputFrom } from 'xstate';
+import type { AnyStateMachine, OutputFrom } from 'xstate';
 import type { PortsOf } from './actors.ts';
 import { replayEffects, type Divergence } from './replaying.ts';
 import { startMachine } from './run-machine.ts';
@@ -42,6 +42,8 @@ function sameStep(a: Step | undefined, b: Step | undefined): boolean {
  * clock: the effects answer from the trace, nothing touches the world, and
  * the machine starts with the input its `run` line recorded. A run that
  * replays to the same steps with no divergence is reproduced exactly.
+ * `output` is undefined when the recorded run stopped before its machine
+ * reached a final state.
  */
 export async function replayMachine<M extends AnyStateMachine>(
   machine: M,
@@ -58,13 +60,15 @@ export async function replayMachine<M extends AnyStateMachine>(
   const input = run?.kind === 'run' ? run.input : undefined;
   const actor = startMachine(machine, provided, { clock, trace: tracer, name, ...(input !== undefined ? { input } : {}) });
   const snapshot = () => actor.getSnapshot() as { status: string; output?: OutputFrom<M> };
-  // A machine that ends in error rejects; its steps still say what happened.
-  const done = toPromise(actor).catch(() => undefined);
-  await clock.runUntil(() => snapshot().status !== 'active');
-  await done;
-  actor.stop();
+  // A run may end before its machine does (the helper's VM powers off while
+  // it waits for that): the replay goes no further in time than the recording.
+  const recordedUntil = recorded.reduce((latest, e) => Math.max(latest, e.at), 0);
+  await clock.runUntil(() => snapshot().status !== 'active', recordedUntil);
   const recordedSteps = stepsOf(recorded);
+  // Read before stopping: stopping a machine that is still running is a step of its own.
   const replayedSteps = stepsOf(tracer.events);
+  const output = snapshot().output;
+  actor.stop();
   const length = Math.max(recordedSteps.length, replayedSteps.length);
   let firstMismatch = -1;
   for (let i = 0; i < length && firstMismatch < 0; i++) {
@@ -76,7 +80,7 @@ export async function replayMachine<M extends AnyStateMachine>(
     firstMismatch,
     divergences,
     unplayed: unplayed(),
-    output: snapshot().output,
+    output,
     trace: tracer.events,
   };
 }

@@ -151,13 +151,13 @@ describe('event labels', () => {
 });
 
 describe('helper monitor reports', () => {
-  it('reads monitor lines, image-helper messages and task events', () => {
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'TASK_START:MountImage' }), { kind: 'start', task: 'MountImage' });
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'WARNING: no swap' }), { kind: 'warning', message: 'no swap' });
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'STDERR:2:mount: bad\nsecond' }), { kind: 'error', message: 'mount: bad\nsecond' });
+  it('reads the monitor protocol\'s messages, in helper.monitor events and on their own, and nothing else', () => {
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-start', task: 'MountImage' } }), { kind: 'start', task: 'MountImage' });
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'warning', messages: [' no swap'] } }), { kind: 'warning', message: 'no swap' });
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', stderr: 'mount: bad\nsecond\n' } }), { kind: 'error', message: 'mount: bad\nsecond' });
     assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'AddSwap' } }), { kind: 'end', task: 'AddSwap' });
     assert.deepEqual(monitorReport({ type: 'image-helper', subtype: 'error', messages: ['boom'] }), { kind: 'error', message: 'boom' });
-    assert.deepEqual(monitorReport({ type: 'helper.taskStarted', task: 'AddSwap' }), { kind: 'start', task: 'AddSwap' });
+    assert.equal(monitorReport({ type: 'helper.monitor', line: 'TASK_START:MountImage' }), undefined, 'a raw line is not what a trace carries');
     assert.equal(monitorReport({ type: 'copy.progress', position: 1 }), undefined);
   });
 });
