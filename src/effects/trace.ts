@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import '../zod-messages.ts';
 import type { Clock } from './clock.ts';
+import { nestedEvents } from './nested-trace.ts';
 import { redacted } from './secret.ts';
 
 /**
@@ -143,16 +144,6 @@ function parseEvent(value: unknown, index: number): TraceEvent {
   const parsed = traceEventSchema.safeParse(value);
   if (!parsed.success) throw new TraceFormatError(`trace line ${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
-}
-
-/** The events of the machine itself: what it traced, nested events left out. */
-export function ownEvents(trace: readonly TraceEvent[]): TraceEvent[] {
-  return trace.filter((e) => e.kind !== 'nested');
-}
-
-/** The events of the nested machines (or of one, by name), as they traced them. */
-export function nestedEvents(trace: readonly TraceEvent[], machine?: string): TraceEvent[] {
-  return trace.flatMap((e) => (e.kind === 'nested' && (machine === undefined || e.machine === machine) ? [e.event as TraceEvent] : []));
 }
 
 export function readTraceFile(path: string): TraceEvent[] {

@@ -3,7 +3,8 @@ import { helperMachine } from '../../machines/helper/machine.ts';
 import { HELPER_EFFECTS } from '../../machines/helper/ports.ts';
 import { HOST_EFFECT_NAMES } from '../../machines/host/ports.ts';
 import { replayMachine, type MachineReplay } from '../effects/replay-machine.ts';
-import { nestedEvents, ownEvents, type TraceEvent } from '../effects/trace.ts';
+import { nestedEvents, ownEvents } from '../effects/nested-trace.ts';
+import type { TraceEvent } from '../effects/trace.ts';
 import { HELPER_MACHINE } from '../protocol/trace-channel.ts';
 
 export { stepsOf, type Step } from '../effects/replay-machine.ts';

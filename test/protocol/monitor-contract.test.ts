@@ -19,6 +19,6 @@ describe('monitor contract', () => {
       messages.map((m) => m.subtype),
       ['task-start', 'warning', 'error', 'error', 'task-end'],
     );
-    assert.match((messages[1] as { messages: [string] }).messages[0], /^ first second y+\.\.\.$/);
+    assert.match((messages[1] as unknown as { messages: [string] }).messages[0], /^ first second y+\.\.\.$/);
   });
 });
