@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
 import { writePerOnceScript } from '../linux/cloud-init.ts';
 import type { GuestRoot } from '../linux/guest-path.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { readGuestGroups, readGuestUsers } from '../linux/passwd-db.ts';
 import { parsePersonality, type PersonalityFile } from '../linux/personality.ts';
 import { envFlag, envSecretText, guestRoot } from '../linux/task-env.ts';
@@ -18,14 +18,9 @@ const PENDING_DIR = '/var/lib/cloud/scripts/per-once';
  * (snf-image's 60EnforcePersonality). It runs after the other tasks, so its
  * files win over theirs.
  */
-export const enforcePersonality: Task = {
+export const enforcePersonality: Task = mountedTask({
   name: 'EnforcePersonality',
   priority: 60,
-  ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const json = envSecretText(ctx.env, 'PERSONALITY')?.reveal().trim();
     if (!json) {
@@ -50,7 +45,7 @@ export const enforcePersonality: Task = {
       await guest.writeFile(file.path, file.contents, { uid, gid, mode: file.mode });
     }
   },
-};
+});
 
 /**
  * Under cloud-init the users may not exist yet: the files wait in the guest

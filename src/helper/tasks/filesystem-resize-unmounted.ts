@@ -1,5 +1,6 @@
 import { SnfImageError } from '../../errors.ts';
 import { filesystemType } from '../detection.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 
@@ -11,14 +12,12 @@ const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
  * (snf-image's 20FilesystemResizeUnmounted): it must be clean, is checked
  * with e2fsck, then resized with resize2fs.
  */
-export const filesystemResizeUnmounted: Task = {
+export const filesystemResizeUnmounted: Task = declareTask({
   name: 'FilesystemResizeUnmounted',
   priority: 20,
   runAfter: ['FixPartitionTable'],
-  runBefore: [],
   families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
   requires: ['DEV', 'RESIZE_PART'],
-  uses: [],
   attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
   async run(ctx) {
     const { disk, partition } = diskAndResizePartition(ctx);
@@ -43,4 +42,4 @@ export const filesystemResizeUnmounted: Task = {
     }
     await ctx.processes.run('resize2fs', [device], { signal: ctx.signal });
   },
-};
+});
