@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import type { EffectEvent } from '../../../src/effects/effect.ts';
 import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
@@ -14,6 +12,7 @@ import { createRunHelper, readResult } from '../../../src/host/helper-vm/helper-
 import { qemuCommand } from '../../../src/host/helper-vm/qemu-command.ts';
 import { detectQemuVersion } from '../../../src/host/helper-vm/qemu-version.ts';
 import { multibootStub } from '../../fixtures/multiboot-stub.ts';
+import { capturedLog } from '../../support/captured-log.ts';
 
 /**
  * The real qemu, under TCG, on the exact command line the helper gets, with
@@ -65,21 +64,12 @@ describe('helper VM launch with qemu', () => {
         { path: configDevice, rules: { version: 1, env: { HOSTNAME: 'vm1' }, devices: [...devices], forcedProperties: {} }, windowsTimezone: 'UTC' },
         ctx,
       );
-      const logged: string[] = [];
-      const log = pino(
-        { base: undefined },
-        new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            for (const line of chunk.toString().split('\n')) if (line) logged.push(JSON.parse(line).msg);
-            done();
-          },
-        }),
-      );
+      const { log, texts: logged } = capturedLog();
       const events: EffectEvent[] = [];
       const traced: TraceEvent[] = [];
       const exit = await createRunHelper({ log, onTrace: (event) => traced.push(event) })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
 
-      assert.deepEqual(exit, { exitCode: 0, signal: null }, logged.join('\n'));
+      assert.deepEqual(exit, { exitCode: 0, signal: null }, logged().join('\n'));
       assert.deepEqual(
         events.filter((event) => event.type === 'helper.monitor').map((event) => event.message),
         [
@@ -87,7 +77,7 @@ describe('helper VM launch with qemu', () => {
           { type: 'image-helper', subtype: 'task-end', task: 'Stub' },
         ],
       );
-      assert.ok(logged.includes('HELPER: stub console'), logged.join('\n'));
+      assert.ok(logged().includes('HELPER: stub console'), logged().join('\n'));
       assert.deepEqual(traced, [STUB_TRACE_EVENT]);
       assert.deepEqual(await readResult({ path: resultPath }, ctx), { firstLine: 'SUCCESS' });
     });
