@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { configuredTraceDir, realInputFiles, type Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
+import { standardBackends } from '../host/backends/backend-registry.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
 import { HELPER_MACHINE } from '../protocol/trace-channel.ts';
 
@@ -50,6 +51,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     processes: realProcesses,
     log,
     fetch: options.fetch ?? globalThis.fetch,
+    backends: standardBackends(),
     ...(options.backendsConfigDir ? { backendsConfigDir: options.backendsConfigDir } : {}),
     helperTrace: (event) => trace.tracer.write({ kind: 'nested', machine: HELPER_MACHINE, event }),
   });

@@ -1,6 +1,6 @@
 import type { EffectContext } from '../../effects/effect.ts';
 import type { BackendsConfig } from '../backends/backends-config.ts';
-import { sourceBackendNamed } from '../backends/select-backends.ts';
+import { sourceBackendNamed, type BackendRegistry } from '../backends/backend-registry.ts';
 import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-format.ts';
 import { buildFilesystemDumpMbr } from '../image-format/mbr.ts';
 import { SnfImageError } from '../../errors.ts';
@@ -32,12 +32,13 @@ export class ImageSizeUnknown extends SnfImageError {
  * Streams the image onto the target: a diskdump as it is, an extdump or
  * ntfsdump behind its generated MBR. An empty image (img_id null) writes
  * nothing, not even an MBR: the disk is customized as it is. The source
- * and the disk are closed whatever happens.
+ * (input.source, a back-end of `backends`) and the disk are closed whatever
+ * happens.
  */
-export async function copyImage(input: CopyImageInput, ctx: EffectContext): Promise<CopySummary> {
+export async function copyImage(input: CopyImageInput, ctx: EffectContext, backends: BackendRegistry): Promise<CopySummary> {
   const layout = filesystemDumpLayout(parseImageFormat(input.format));
   const options = { ...DEFAULT_COPY_OPTIONS, progressIntervalMs: input.progressIntervalMs ?? DEFAULT_COPY_OPTIONS.progressIntervalMs };
-  const image = await sourceBackendNamed(input.source).open(input.imageId, input.config, ctx.signal);
+  const image = await sourceBackendNamed(backends, input.source).open(input.imageId, input.config, ctx.signal);
   try {
     if (image.size === 0) {
       ctx.emit(copyProgressEvent(0, 0));
