@@ -3,6 +3,7 @@
 // Prints { bytes, seconds, megabytesPerSecond, wallSeconds, peakRssKiB } as JSON; wallSeconds is the
 // whole copyImage call, opening and zeroing the disk included.
 import { readFileSync } from 'node:fs';
+import { standardBackends } from '../src/host/backends/backend-registry.ts';
 import { copyImage } from '../src/host/copy/copy-image.ts';
 
 const [imageDir, imageId, source, target, format = 'diskdump'] = process.argv.slice(2);
@@ -11,6 +12,7 @@ const started = performance.now();
 const summary = await copyImage(
   { imageId, source, format, target, config: { imageDir, backendsConfigDir: '/nonexistent' } },
   { signal: new AbortController().signal, emit: () => {} },
+  standardBackends(),
 );
 const vmHwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
 const wallSeconds = (performance.now() - started) / 1000;

@@ -44,12 +44,12 @@ describe('snf-image command', () => {
     assert.match(stderr, /unknown subcommand "creat"/);
   });
 
-  it('fails create on a wrong OS API version with a sentence, not a stack trace', () => {
+  it('fails create on a wrong OS API version with a sentence, not a stack trace, and writes the trace to TRACE_DIR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
     try {
       const config = join(dir, 'snf-image.conf');
       writeFileSync(config, `TRACE_DIR=${dir}\n`);
-      const { code, stdout, stderr } = snfImage(['create'], { OS_API_VERSION: '15', SNF_IMAGE_CONFIG_FILE: config, SNF_IMAGE_TRACE_DIR: dir, SNF_IMAGE_LOG_LEVEL: 'info' });
+      const { code, stdout, stderr } = snfImage(['create'], { OS_API_VERSION: '15', SNF_IMAGE_CONFIG_FILE: config, SNF_IMAGE_LOG_LEVEL: 'info' });
       assert.equal(code, 1);
       const error = stdout.split('\n').find((l) => l.startsWith('[MONITOR] '));
       assert.ok(error, stdout);
@@ -60,6 +60,20 @@ describe('snf-image command', () => {
       assert.match(stderr, new RegExp(`view the trace with: snf-image viz ${dir}/`), 'the failed run still has its trace');
       const lastLine = JSON.parse(stderr.trimEnd().split('\n').at(-1)!);
       assert.match(lastLine.msg, /OS_API_VERSION/, 'the reason is the last line');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to replay a trace of another format with a sentence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-test-'));
+    try {
+      const trace = join(dir, 'old.jsonl');
+      writeFileSync(trace, `${JSON.stringify({ kind: 'run', seq: 0, at: 0, machine: 'host', startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
+      const { code, stdout, stderr } = snfImage(['replay', trace]);
+      assert.equal(code, 2);
+      assert.equal(stdout, '');
+      assert.match(stderr, /this trace is in format 1 and this snf-image reads format 2 only/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

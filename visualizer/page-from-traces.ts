@@ -2,7 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { TraceEvent } from '../src/effects/trace.ts';
 import { chartView } from './chart/chart-view.ts';
 import type { PageData } from './page-data.ts';
-import { runFromTrace } from './run/from-trace.ts';
+import { failurePathsOf, runFromTrace } from './run/from-trace.ts';
 
 export interface NamedTrace {
   readonly title: string;
@@ -15,10 +15,6 @@ export interface NamedTrace {
  */
 export async function pageFromTraces(traces: readonly NamedTrace[], machines: ReadonlyMap<string, AnyStateMachine>): Promise<PageData> {
   const charts = await Promise.all([...machines].map(([name, machine]) => chartView(machine, name)));
-  const runs = traces.map(({ title, events }) => {
-    const machine = events.find((e) => e.kind === 'run')?.machine;
-    const chart = charts.find((c) => c.machine === machine);
-    return { title, run: runFromTrace(events, chart ? { isFailurePath: (path) => chart.failurePaths.includes(path) } : {}) };
-  });
+  const runs = traces.map(({ title, events }) => ({ title, run: runFromTrace(events, failurePathsOf(charts)) }));
   return { runs, charts };
 }

@@ -3,7 +3,7 @@ import { ROOT_ACTOR, fromEffect, transitionTracer, type PortsOf } from './actors
 import type { Clock } from './clock.ts';
 import type { EffectSet } from './effect.ts';
 import { recordEffects } from './recording.ts';
-import type { TraceSink } from './trace.ts';
+import { TRACE_FORMAT, type TraceSink } from './trace.ts';
 
 export interface MachineRun<M extends AnyStateMachine> {
   readonly actor: Actor<M>;
@@ -21,7 +21,13 @@ export function startMachine<M extends AnyStateMachine>(
   const port = effects as EffectSet;
   const traced = options.trace ? recordEffects(port, options.trace, options.clock) : port;
   const actors = Object.fromEntries(Object.entries(traced).map(([name, effect]) => [name, fromEffect(effect)]));
-  options.trace?.write({ kind: 'run', machine: options.name, startedAt: new Date(options.clock.now()).toISOString() });
+  options.trace?.write({
+    kind: 'run',
+    machine: options.name,
+    startedAt: new Date(options.clock.now()).toISOString(),
+    format: TRACE_FORMAT,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+  });
   const actor = createActor(machine.provide({ actors } as never) as M, {
     clock: options.clock,
     systemId: ROOT_ACTOR,

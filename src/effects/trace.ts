@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import '../zod-messages.ts';
 import type { Clock } from './clock.ts';
+import { nestedEvents } from './nested-trace.ts';
 import { redacted } from './secret.ts';
 
 /**
@@ -9,13 +10,32 @@ import { redacted } from './secret.ts';
  * transitions and effect calls interleaved in the order they happened.
  * Values pass through `redacted` before they are written, so a secret never
  * reaches a trace file.
+ *
+ * A machine that runs elsewhere (the helper, in its VM) traces itself; its
+ * events come into the run's trace whole, each wrapped in a `nested` event:
+ * the inner event keeps its own seq and at (the helper's clock, from the
+ * helper's start), the envelope's at is when the host received it.
  */
+
+/**
+ * The trace format, written in every `run` line. Raise it when a reader of
+ * the old format would misread the new one; readers refuse other versions.
+ */
+export const TRACE_FORMAT = 2;
 const failureSchema = z.object({ name: z.string(), message: z.string(), code: z.optional(z.string()) });
 
 const common = { seq: z.int().check(z.nonnegative()), at: z.number() };
 
 export const traceEventSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('run'), ...common, machine: z.string(), startedAt: z.string() }),
+  z.object({
+    kind: z.literal('run'),
+    ...common,
+    machine: z.string(),
+    startedAt: z.string(),
+    format: z.optional(z.int()),
+    /** The machine's input, so a replay starts it as the run did. */
+    input: z.optional(z.unknown()),
+  }),
   z.object({
     kind: z.literal('transition'),
     ...common,
@@ -37,6 +57,7 @@ export const traceEventSchema = z.discriminatedUnion('kind', [
       z.object({ ok: z.literal(false), error: failureSchema }),
     ]),
   }),
+  z.object({ kind: z.literal('nested'), ...common, machine: z.string(), event: z.looseObject({ kind: z.string() }) }),
   z.object({ kind: z.literal('log'), ...common, level: z.string(), msg: z.string(), fields: z.optional(z.record(z.string(), z.unknown())) }),
 ]);
 
@@ -90,8 +111,12 @@ export class TraceFormatError extends Error {
   override readonly name = 'TraceFormatError';
 }
 
+/**
+ * Parses a trace file. Each line is checked as a trace event; a nested
+ * event's inner event too, and every `run` line must carry TRACE_FORMAT.
+ */
 export function parseTrace(text: string): TraceEvent[] {
-  return text
+  const events = text
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line, index) => {
@@ -101,10 +126,24 @@ export function parseTrace(text: string): TraceEvent[] {
       } catch {
         throw new TraceFormatError(`trace line ${index + 1} is not JSON`);
       }
-      const parsed = traceEventSchema.safeParse(value);
-      if (!parsed.success) throw new TraceFormatError(`trace line ${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return parsed.data;
+      const event = parseEvent(value, index);
+      if (event.kind === 'nested') parseEvent(event.event, index);
+      return event;
     });
+  for (const event of [...events, ...nestedEvents(events)]) {
+    if (event.kind === 'run' && event.format !== TRACE_FORMAT) {
+      throw new TraceFormatError(
+        `this trace is in format ${event.format ?? 1} and this snf-image reads format ${TRACE_FORMAT} only: replay or view it with the snf-image version that wrote it`,
+      );
+    }
+  }
+  return events;
+}
+
+function parseEvent(value: unknown, index: number): TraceEvent {
+  const parsed = traceEventSchema.safeParse(value);
+  if (!parsed.success) throw new TraceFormatError(`trace line ${index + 1}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
 }
 
 export function readTraceFile(path: string): TraceEvent[] {

@@ -6,14 +6,16 @@ import { DeferredFileTrace } from '../effects/deferred-file-trace.ts';
 import { realProcesses } from '../effects/real/processes.ts';
 import { startMachine } from '../effects/run-machine.ts';
 import { createLogger, type Logger } from '../log.ts';
-import type { Environment } from '../host/inputs/deployment-request.ts';
+import { configuredTraceDir, realInputFiles, type Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
 import { pruneTraces } from '../host/prune-traces.ts';
 import { configuredLogLevel } from '../host/inputs/settings.ts';
+import { standardBackends } from '../host/backends/backend-registry.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
+import { HELPER_MACHINE } from '../protocol/trace-channel.ts';
 
-/** Where a run's trace goes when it failed before its configuration was read (TRACE_DIR's default). */
+/** Where a run's trace goes when neither the configuration nor SNF_IMAGE_TRACE_DIR says (TRACE_DIR's default). */
 const DEFAULT_TRACE_DIR = '/var/log/snf-image/traces';
 
 /** JavaScript's own error classes: a bug of ours, whose details an operator's user need not see. */
@@ -54,7 +56,9 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     processes: realProcesses,
     log,
     fetch: options.fetch ?? globalThis.fetch,
+    backends: standardBackends(),
     ...(options.backendsConfigDir ? { backendsConfigDir: options.backendsConfigDir } : {}),
+    helperTrace: (event) => trace.tracer.write({ kind: 'nested', machine: HELPER_MACHINE, event }),
   });
   const actor = startMachine(hostMachine, effects, { clock, trace: trace.tracer, name: 'host' });
 
@@ -72,8 +76,8 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     for (const report of waiting.splice(0)) monitor.send(report as MonitorMessage);
     return monitor;
   };
-  const openTrace = (plan: CreatePlan | undefined) =>
-    trace.openAt(plan?.request.config.TRACE_DIR ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR, `${safeName(plan?.instance ?? env.INSTANCE_NAME ?? 'create')}-${stamp(clock.now())}-${nanoid(6)}.jsonl`);
+  const openTrace = (plan: CreatePlan | undefined, traceDir: string) =>
+    trace.openAt(traceDir, `${safeName(plan?.instance ?? env.INSTANCE_NAME ?? 'create')}-${stamp(clock.now())}-${nanoid(6)}.jsonl`);
 
   actor.on('report', ({ report }) => {
     options.onReport?.(report);
@@ -86,7 +90,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
       const level = configuredLogLevel(plan.request.config);
       if (level !== undefined) log.level = level;
       openMonitor(plan);
-      log.info({ trace: openTrace(plan) }, 'trace');
+      log.info({ trace: openTrace(plan, plan.request.config.TRACE_DIR) }, 'trace');
     }
   });
   const abort = (signal: string) => () => actor.send({ type: 'deployment.abort', reason: `${signal} received` });
@@ -100,7 +104,8 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     const out = openMonitor(plan);
     let tracePath: string | undefined;
     try {
-      tracePath = trace.path ?? openTrace(plan);
+      // A run that failed validation has no plan: its trace goes where the configuration says all the same.
+      tracePath = trace.path ?? openTrace(plan, plan?.request.config.TRACE_DIR ?? (await configuredTraceDir(env, realInputFiles)) ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR);
     } catch (error) {
       log.warn({ error: (error as Error).message }, 'could not write the trace');
     }

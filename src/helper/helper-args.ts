@@ -1,4 +1,6 @@
 import { SnfImageError } from '../errors.ts';
+import { HELPER_CHANNELS } from '../protocol/helper-channels.ts';
+import { ACTIVATE_HELPER, DEBUG_HELPER, KERNEL_ARGS, kernelArg } from '../protocol/kernel-command-line.ts';
 import type { PowerOff } from './real-effects.ts';
 import type { RulesSource } from './rules-source.ts';
 
@@ -11,25 +13,25 @@ export interface HelperOptions {
   readonly disks?: readonly string[];
   readonly resultPath: string;
   readonly monitorPath: string;
-  /** A file for the trace; without one, trace lines go to the console (stderr) with TRACE_PREFIX. */
+  /** Where the trace goes, one JSON event a line (trace-channel.ts); without it, nowhere. */
   readonly tracePath?: string;
   readonly powerOff: PowerOff;
   /** Run only these tasks of the table (debugging, and tests that exercise some tasks on their own). */
   readonly onlyTasks?: readonly string[];
 }
 
-export const TRACE_PREFIX = 'snf-image-helper-trace: ';
-
 export const USAGE = `usage: snf-image-helper (--rules-dev DEV | --rules-file PATH | --rules-dir DIR)
                         [--disk DEV]... [--result PATH] [--monitor PATH] [--trace PATH]
                         [--poweroff exit|sysrq] [--tasks NAME,NAME...]
-  Without arguments it reads /proc/cmdline, which must hold snf_image_activate_helper
-  and rules_dev=DEV, and may hold snf_image_disks=DEV,DEV snf_image_result=PATH
-  snf_image_monitor=PATH snf_image_trace=PATH; it then powers the VM off with sysrq.
-  Defaults: --result /dev/ttyS1 --monitor /dev/ttyS2 --poweroff exit; the disks of rules.json.`;
+  Without arguments it reads /proc/cmdline, which must hold ${ACTIVATE_HELPER}
+  and ${KERNEL_ARGS.rulesDevice}=DEV, and may hold ${KERNEL_ARGS.disks}=DEV,DEV ${KERNEL_ARGS.result}=PATH
+  ${KERNEL_ARGS.monitor}=PATH ${KERNEL_ARGS.trace}=PATH; it then traces to ${HELPER_CHANNELS.trace.device}
+  unless told otherwise, and powers the VM off with sysrq.
+  Defaults: --result ${HELPER_CHANNELS.result.device} --monitor ${HELPER_CHANNELS.monitor.device} --poweroff exit;
+  no trace; the disks of rules.json.`;
 
-const DEFAULT_RESULT = '/dev/ttyS1';
-const DEFAULT_MONITOR = '/dev/ttyS2';
+const DEFAULT_RESULT = HELPER_CHANNELS.result.device;
+const DEFAULT_MONITOR = HELPER_CHANNELS.monitor.device;
 
 /** Options from the command line of an ordinary process (tests, debugging). */
 export function parseHelperArgs(argv: readonly string[]): HelperOptions {
@@ -67,27 +69,23 @@ const KNOWN_FLAGS = new Set(['--rules-dev', '--rules-file', '--rules-dir', '--di
 /**
  * Options from the kernel command line, when the helper runs as (or under a
  * tiny) init in the VM. Like snf-image, it refuses to act unless the command
- * line says snf_image_activate_helper, so a machine that merely has the
- * helper installed is never touched.
+ * line says ACTIVATE_HELPER, so a machine that merely has the helper
+ * installed is never touched. In the VM the trace goes to its channel.
  */
-/** The kernel command-line word HELPER_DEBUG adds (src/host/helper-vm/qemu-command.ts). */
-const DEBUG_WORD = 'snf_image_debug_helper';
-
 export function parseKernelCommandLine(cmdline: string): HelperOptions {
   const words = cmdline.trim().split(/\s+/);
-  if (!words.includes('snf_image_activate_helper')) throw new HelperUsageError('the kernel command line lacks snf_image_activate_helper: not running the helper');
-  const value = (key: string) => words.find((w) => w.startsWith(`${key}=`))?.slice(key.length + 1);
-  const rulesDev = value('rules_dev');
-  if (!rulesDev) throw new HelperUsageError('the kernel command line lacks rules_dev=DEVICE');
-  const disks = value('snf_image_disks')?.split(',').filter(Boolean);
-  const tracePath = value('snf_image_trace');
+  if (!words.includes(ACTIVATE_HELPER)) throw new HelperUsageError(`the kernel command line lacks ${ACTIVATE_HELPER}: not running the helper`);
+  const value = (key: string) => kernelArg(words, key);
+  const rulesDev = value(KERNEL_ARGS.rulesDevice);
+  if (!rulesDev) throw new HelperUsageError(`the kernel command line lacks ${KERNEL_ARGS.rulesDevice}=DEVICE`);
+  const disks = value(KERNEL_ARGS.disks)?.split(',').filter(Boolean);
   return {
     rules: { device: rulesDev },
     ...(disks?.length ? { disks } : {}),
-    resultPath: value('snf_image_result') ?? DEFAULT_RESULT,
-    monitorPath: value('snf_image_monitor') ?? DEFAULT_MONITOR,
-    ...(tracePath ? { tracePath } : {}),
+    resultPath: value(KERNEL_ARGS.result) ?? DEFAULT_RESULT,
+    monitorPath: value(KERNEL_ARGS.monitor) ?? DEFAULT_MONITOR,
+    tracePath: value(KERNEL_ARGS.trace) ?? HELPER_CHANNELS.trace.device,
     // HELPER_DEBUG: the init, not the helper, powers off, after the root shell it opens on a failure.
-    powerOff: words.includes(DEBUG_WORD) ? 'exit' : 'sysrq',
+    powerOff: words.includes(DEBUG_HELPER) ? 'exit' : 'sysrq',
   };
 }

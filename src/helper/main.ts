@@ -6,9 +6,9 @@
  * USAGE in helper-args.ts.
  *
  * The trace (every transition and effect call, secrets as ***) goes to the
- * file given with --trace / snf_image_trace=, else to the console (stderr,
- * the VM's ttyS0, which the host keeps in its log) as lines starting with
- * TRACE_PREFIX. Lines are written synchronously, so the trace is complete
+ * file given with --trace / snf_image_trace=; in the VM, to the trace
+ * channel (src/protocol/trace-channel.ts), which the host writes into the
+ * run's trace. Lines are written synchronously, so the trace is complete
  * when the helper powers the VM off with sysrq.
  */
 import { openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
@@ -19,7 +19,8 @@ import { realClock } from '../effects/clock.ts';
 import { spawnProcesses } from './spawn-processes.ts';
 import { startMachine } from '../effects/run-machine.ts';
 import { Tracer } from '../effects/trace.ts';
-import { HelperUsageError, parseHelperArgs, parseKernelCommandLine, TRACE_PREFIX, USAGE, type HelperOptions } from './helper-args.ts';
+import { traceLine } from '../protocol/trace-channel.ts';
+import { HelperUsageError, parseHelperArgs, parseKernelCommandLine, USAGE, type HelperOptions } from './helper-args.ts';
 import { realHelperEffects } from './real-effects.ts';
 import { TASKS } from './tasks/index.ts';
 import { declarationOf } from './task.ts';
@@ -29,12 +30,10 @@ function readOptions(argv: readonly string[]): HelperOptions {
   return parseKernelCommandLine(readFileSync('/proc/cmdline', 'utf8'));
 }
 
-function openTrace(options: HelperOptions): Tracer {
-  if (options.tracePath) {
-    const fd = openSync(options.tracePath, 'a', 0o600);
-    return new Tracer(realClock, (event) => writeSync(fd, `${JSON.stringify(event)}\n`));
-  }
-  return new Tracer(realClock, (event) => writeSync(2, `${TRACE_PREFIX}${JSON.stringify(event)}\n`));
+function openTrace(options: HelperOptions): Tracer | undefined {
+  if (!options.tracePath) return undefined;
+  const fd = openSync(options.tracePath, 'a', 0o600);
+  return new Tracer(realClock, (event) => writeSync(fd, traceLine(event)));
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -52,10 +51,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const tasks = options.onlyTasks ? TASKS.filter((t) => options.onlyTasks!.includes(t.name)) : TASKS;
+  const trace = openTrace(options);
   const effects = realHelperEffects({ ...options, tasks, processes: spawnProcesses, clock: realClock });
   const actor = startMachine(helperMachine, effects, {
     clock: realClock,
-    trace: openTrace(options),
+    ...(trace ? { trace } : {}),
     name: 'helper',
     input: { tasks: tasks.map(declarationOf) },
   });

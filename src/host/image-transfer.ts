@@ -27,7 +27,8 @@ import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { BackendsConfig } from './backends/backends-config.ts';
 import type { AttachedDestination, Resource } from './backends/destination-backend.ts';
-import { chooseBackends, destinationBackendNamed, type BackendSelection } from './backends/select-backends.ts';
+import { destinationBackendNamed, type BackendRegistry } from './backends/backend-registry.ts';
+import { chooseBackends, type BackendSelection } from './backends/select-backends.ts';
 import { detachNbd, NBD_RESOURCE_KIND } from './backends/uri-destination.ts';
 import { copyImage, type CopyImageInput } from './copy/copy-image.ts';
 import type { CopySummary } from './copy/copy-stream.ts';
@@ -45,12 +46,12 @@ export interface ImageTransferEffects {
   readonly releaseResource: Effect<Resource, void>;
 }
 
-export function createImageTransferEffects(ports: { processes: Processes }): ImageTransferEffects {
+export function createImageTransferEffects(ports: { readonly processes: Processes; readonly backends: BackendRegistry }): ImageTransferEffects {
   return {
-    selectBackends: (input, ctx) => chooseBackends(input, ctx.signal),
+    selectBackends: (input, ctx) => chooseBackends(input, ports.backends, ctx.signal),
     formatProperties: async ({ format }) => ({ properties: formatProperties(format) }),
-    attachDestination: ({ backend, disk }, ctx) => destinationBackendNamed(backend).attach(disk, ports, ctx.signal),
-    copyImage,
+    attachDestination: ({ backend, disk }, ctx) => destinationBackendNamed(ports.backends, backend).attach(disk, ports, ctx.signal),
+    copyImage: (input, ctx) => copyImage(input, ctx, ports.backends),
     async releaseResource(resource) {
       if (resource.kind !== NBD_RESOURCE_KIND) throw new Error(`image transfer took no resource of kind ${resource.kind}`);
       await detachNbd(resource, ports.processes);

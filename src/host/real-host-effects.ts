@@ -1,39 +1,33 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
+import type { TraceEvent } from '../effects/trace.ts';
 import type { Logger } from '../log.ts';
-import { readAnswerFile } from './config-device/answer-file.ts';
-import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
-import { localSourceImageDir } from './backends/local-source-conf.ts';
-import { createConfigDeviceWriter } from './config-device/config-device.ts';
-import { helperDeviceNames, type MachineType } from './helper-vm/helper-devices.ts';
-import { helperRules } from './config-device/helper-rules.ts';
+import type { HostEffects, Resource } from '../../machines/host/ports.ts';
+import type { BackendRegistry } from './backends/backend-registry.ts';
+import { createPrepareConfigDevice } from './config-device/prepare-config-device.ts';
+import { backendsConfigOf, requestOf, validateCreate } from './create-plan.ts';
+import type { MachineType } from './helper-vm/helper-devices.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
-import { prepareHostKeys } from './config-device/host-keys.ts';
-import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/ports.ts';
-import { createImageTransferEffects } from './image-transfer.ts';
-import { formatProperties } from './image-format/image-format.ts';
-import { loadDeploymentRequest, realInputFiles, type DeploymentRequest, type Environment } from './inputs/deployment-request.ts';
 import { chooseAccelerator } from './helper-vm/kvm-probe.ts';
 import { qemuCommand } from './helper-vm/qemu-command.ts';
 import { detectQemuVersion } from './helper-vm/qemu-version.ts';
+import { createImageTransferEffects } from './image-transfer.ts';
+import type { Environment } from './inputs/deployment-request.ts';
 
-/** The plan of a real create: the validated request, and the timeouts the machine reads. */
-export interface CreatePlan extends DeploymentPlan {
-  readonly request: DeploymentRequest;
-  /** IMAGE_DIR as the local back-end's own configuration file may set it. */
-  readonly backends: BackendsConfig;
-}
+export type { CreatePlan } from './create-plan.ts';
 
 export interface RealHostPorts {
   readonly env: Environment;
   readonly processes: Processes;
   readonly log: Logger;
   readonly fetch: typeof globalThis.fetch;
+  /** The back-ends to choose from (standardBackends() on a node). */
+  readonly backends: BackendRegistry;
   /** The back-ends' .priority and .disabled files. */
   readonly backendsConfigDir?: string;
+  /** Takes the helper's trace events as they come from the VM (create writes them into the run's trace). */
+  readonly helperTrace?: (event: TraceEvent) => void;
 }
 
 const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
@@ -44,13 +38,17 @@ const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = 
   microvm: ['tsc_early_khz=2600000', 'pci=off', 'loglevel=3'],
 };
 
-/** The create lifecycle's effects against the world: files, back-ends, mke2fs, qemu. */
+/**
+ * The create lifecycle's effects against the world, by name: the plan from
+ * the inputs (create-plan.ts), image transfer through the back-ends
+ * (image-transfer.ts), the config device (config-device/), qemu
+ * (helper-vm/), and the release of what was taken. Each entry only turns
+ * the machine's input into its adapter's and logs what an operator reads.
+ */
 export function realHostEffects(ports: RealHostPorts): HostEffects {
-  const transfer = createImageTransferEffects({ processes: ports.processes });
-  const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
-  const runHelperProcess = createRunHelper({ log: ports.log });
-  const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
-  const backendsConfigDir = ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR;
+  const transfer = createImageTransferEffects({ processes: ports.processes, backends: ports.backends });
+  const prepareConfigDevice = createPrepareConfigDevice({ processes: ports.processes, fetch: ports.fetch, log: ports.log });
+  const runHelperProcess = createRunHelper({ log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
     switch (resource.kind) {
@@ -64,23 +62,11 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   };
 
   return {
-    validate: async () => {
-      const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch });
-      const warnings = [...request.warnings];
-      const imageDir = await localSourceImageDir(request.config.IMAGE_DIR, backendsConfigDir, realInputFiles, warnings);
-      for (const warning of warnings) ports.log.warn(warning);
-      const plan: CreatePlan = {
-        instance: request.instanceName,
-        helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
-        request,
-        backends: { imageDir, backendsConfigDir },
-      };
-      return plan;
-    },
+    validate: () => validateCreate(ports),
 
     selectBackends: async ({ plan }, ctx) => {
-      const request = requestOf(plan);
-      const selection = await transfer.selectBackends({ imageId: request.image.id, disk: request.disks[0]!.target, config: (plan as CreatePlan).backends }, ctx);
+      const { image, disks } = requestOf(plan);
+      const selection = await transfer.selectBackends({ imageId: image.id, disk: disks[0]!.target, config: backendsConfigOf(plan) }, ctx);
       for (const warning of selection.warnings) ports.log.warn(warning);
       ports.log.info({ source: selection.source.backend, destination: selection.destination.backend }, 'back-ends chosen');
       return { source: selection.source, destination: selection.destination };
@@ -89,15 +75,15 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
     attachDestination: ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
 
     copyImage: async ({ plan, backends, target }, ctx) => {
-      const request = requestOf(plan);
+      const { image, parameters } = requestOf(plan);
       const summary = await transfer.copyImage(
         {
-          imageId: request.image.id,
+          imageId: image.id,
           source: backends.source.backend,
-          format: request.image.format,
+          format: image.format,
           target,
-          config: (plan as CreatePlan).backends,
-          ...(request.parameters.img_checksum ? { checksum: request.parameters.img_checksum as string } : {}),
+          config: backendsConfigOf(plan),
+          ...(parameters.img_checksum ? { checksum: parameters.img_checksum as string } : {}),
         },
         ctx,
       );
@@ -105,38 +91,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       return { bytes: summary.bytes, seconds: summary.seconds };
     },
 
-    writeConfigDevice: async ({ plan }, ctx) => {
-      const request = requestOf(plan);
-      const workDir = await mkdtemp(join(tmpdir(), 'snf-image-create-'));
-      const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
-      try {
-        const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
-        const answerUrl = request.parameters.os_answer_file;
-        const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
-        const unattendFile = request.config.UNATTEND === undefined ? undefined : await readFile(request.config.UNATTEND, 'utf8');
-        if (unattendFile !== undefined) ports.log.warn(`UNATTEND is deprecated: ${request.config.UNATTEND} goes on the config device as unattend.xml; use the os_answer_file OS parameter instead`);
-        const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };
-        const configDevice = join(workDir, 'config.img');
-        const hostKeys = await prepareHostKeys(ports.processes, `root@${request.instanceName}`, ctx.signal);
-        await writeConfigDevice(
-          {
-            path: configDevice,
-            rules: helperRules(request, { devices, forcedProperties }),
-            windowsTimezone: request.config.WINDOWS_TIMEZONE,
-            hostKeys,
-            ...(answerFile !== undefined ? { answerFile } : {}),
-            ...(unattendFile !== undefined ? { unattendFile } : {}),
-          },
-          ctx,
-        );
-        const resultChannel = join(workDir, 'result');
-        await writeFile(resultChannel, '', { mode: 0o600 });
-        return { configDevice, resultChannel, resources };
-      } catch (error) {
-        await rm(workDir, { recursive: true, force: true });
-        throw error;
-      }
-    },
+    writeConfigDevice: ({ plan }, ctx) => prepareConfigDevice(requestOf(plan), ctx),
 
     runHelper: async ({ plan, target, configDevice, resultChannel }, ctx) => {
       const request = requestOf(plan);

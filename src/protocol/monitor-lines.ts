@@ -1,13 +1,12 @@
+import { MONITOR_LIMITS } from './monitor-limits.ts';
+
 /**
- * The helper-to-host line protocol of snf-image (ttyS2): TASK_START:,
- * TASK_END:, WARNING:, ERROR: and STDERR:<n>: lines, with the host monitor's
- * limits. A message is flattened to one line and cut to fit, because a
- * newline or an overlong line would make the host's monitor reject the
- * whole stream.
+ * The writer of the monitor channel (the helper's side; monitor-parser.ts
+ * is the host's): TASK_START:, TASK_END:, WARNING:, ERROR: and STDERR:<n>:
+ * lines within MONITOR_LIMITS. A message is flattened to one line and cut to
+ * fit, because a newline or an overlong line would make the host's monitor
+ * reject the whole stream.
  */
-export const MONITOR_LINE_MAX = 512;
-export const MONITOR_MAX_LINES = 100;
-export const STDERR_MAX_LINES = 10;
 
 export const taskStartLine = (task: string) => `TASK_START:${task}`;
 export const taskEndLine = (task: string) => `TASK_END:${task}`;
@@ -16,18 +15,18 @@ export const errorLine = (message: string) => fit(`ERROR: ${oneLine(message)}`);
 
 /** The last lines of a failing command's stderr, as one STDERR:<n>: block. */
 export function stderrLines(stderr: readonly string[]): string[] {
-  const tail = stderr.filter((line) => line.trim() !== '').slice(-STDERR_MAX_LINES).map((line) => fit(oneLine(line)));
+  const tail = stderr.filter((line) => line.trim() !== '').slice(-MONITOR_LIMITS.stderrLines).map((line) => fit(oneLine(line)));
   if (tail.length === 0) return [];
   const [first, ...rest] = tail;
   return [fit(`STDERR:${tail.length}:${first}`), ...rest];
 }
 
 /**
- * Keeps the stream within MONITOR_MAX_LINES: warnings stop once the stream
+ * Keeps the stream within MONITOR_LIMITS.lines: warnings stop once the stream
  * nears the limit, leaving room for the TASK_START/TASK_END lines of a full
  * task table and an error block, which the host acts on.
  */
-export const WARNING_LINES_UNTIL = MONITOR_MAX_LINES - 50;
+export const WARNING_LINES_UNTIL = MONITOR_LIMITS.lines - 50;
 
 export function withinBudget(lines: readonly string[], alreadyWritten: number): string[] {
   let written = alreadyWritten;
@@ -42,6 +41,8 @@ export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+/** Cuts a line so that it fits with its newline. */
 function fit(line: string): string {
-  return line.length < MONITOR_LINE_MAX ? line : `${line.slice(0, MONITOR_LINE_MAX - 4)}...`;
+  const max = MONITOR_LIMITS.lineChars - 1;
+  return line.length <= max ? line : `${line.slice(0, max - 3)}...`;
 }

@@ -1,8 +1,10 @@
 import { SnfImageError } from '../errors.ts';
+import { MONITOR_LIMITS } from './monitor-limits.ts';
 
 /**
- * The monitor channel: the line protocol the helper speaks on ttyS2 and the
- * `image-helper` messages the host makes of it, with snf-image's limits.
+ * The parser of the monitor channel (the host's side; monitor-lines.ts is
+ * the helper's): the line protocol the helper speaks on its monitor port and
+ * the `image-helper` messages the host makes of it, within MONITOR_LIMITS.
  *
  *   TASK_START:<task>   TASK_END:<task>   WARNING:<text>   ERROR:<text>
  *   STDERR:<n>:<first line>, then n-1 lines taken as they are
@@ -17,15 +19,6 @@ export type ImageHelperMessage =
   | { readonly type: 'image-helper'; readonly subtype: 'task-start' | 'task-end'; readonly task: string }
   | { readonly type: 'image-helper'; readonly subtype: 'warning' | 'error'; readonly messages: readonly [string] }
   | { readonly type: 'image-helper'; readonly subtype: 'error'; readonly stderr: string };
-
-export const MONITOR_LIMITS = {
-  /** Characters in a line, its newline included. */
-  lineChars: 512,
-  /** Lines the helper may send in a whole run, blank and STDERR lines included. */
-  lines: 100,
-  /** Lines one STDERR excerpt may announce. */
-  stderrLines: 10,
-} as const;
 
 export class MonitorProtocolError extends SnfImageError {
   override readonly name = 'MonitorProtocolError';

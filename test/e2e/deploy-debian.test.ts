@@ -11,6 +11,7 @@ import { readTraceFile } from '../../src/effects/trace.ts';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
+import { reproduced } from '../../src/effects/replay-machine.ts';
 import { createLogger } from '../../src/log.ts';
 import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';
 import { readExtFile, statExtFile, withPartitionedLoop } from '../../src/demo/guest-disk.ts';
@@ -133,6 +134,7 @@ describe('deploying a Debian 12 image end to end', { timeout: 20 * 60_000 }, () 
     const replayed = await replayHostTrace(readTraceFile(tracePath!));
     assert.deepEqual(replayed.divergences, []);
     assert.equal(replayed.firstMismatch, -1, 'the trace replays step by step');
+    assert.ok(replayed.helper && reproduced(replayed.helper), 'the helper\'s own trace came back on its channel and replays step by step');
     assert.doesNotMatch(await readFile(tracePath!, 'utf8'), new RegExp(PASSWORD));
     await nothingLeftBehind(disk);
   });

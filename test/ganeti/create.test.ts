@@ -10,7 +10,7 @@ import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create
 import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
-import { capturedLog } from './support/captured-log.ts';
+import { capturedLog } from '../support/captured-log.ts';
 
 const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
 const IMAGE_BYTES = 3 * 1024 * 1024 + 512;

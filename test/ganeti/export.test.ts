@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runExport } from '../../src/ganeti/export.ts';
-import { capturedLog } from './support/captured-log.ts';
+import { capturedLog } from '../support/captured-log.ts';
 import { withLoopDevice } from './support/loop-device.ts';
 
 function collect(): { output: PassThrough; data: () => Buffer } {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { runImport } from '../../src/ganeti/import.ts';
 import type { InputFiles } from '../../src/host/inputs/input-files.ts';
 import type { ResizeDisk } from '../../src/ganeti/import.ts';
-import { capturedLog } from './support/captured-log.ts';
+import { capturedLog } from '../support/captured-log.ts';
 import { withLoopDevice } from './support/loop-device.ts';
 
 const MiB = 1024 * 1024;

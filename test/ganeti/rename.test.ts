@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runRename } from '../../src/ganeti/rename.ts';
-import { capturedLog } from './support/captured-log.ts';
+import { capturedLog } from '../support/captured-log.ts';
 
 describe('snf-image rename', () => {
   it('succeeds, leaving the guest alone, and says so in the log', async () => {

@@ -23,14 +23,18 @@ describe('helper arguments', () => {
   });
 
   it('reads the kernel command line in the VM and powers off with sysrq', () => {
-    assert.deepEqual(parseKernelCommandLine('console=ttyS0 ro snf_image_activate_helper rules_dev=/dev/vdc snf_image_disks=/dev/vda,/dev/vdb snf_image_trace=/dev/ttyS3\n'), {
+    assert.deepEqual(parseKernelCommandLine('console=ttyS0 ro snf_image_activate_helper rules_dev=/dev/vdc snf_image_disks=/dev/vda,/dev/vdb snf_image_trace=/tmp/trace\n'), {
       rules: { device: '/dev/vdc' },
       disks: ['/dev/vda', '/dev/vdb'],
       resultPath: '/dev/ttyS1',
       monitorPath: '/dev/ttyS2',
-      tracePath: '/dev/ttyS3',
+      tracePath: '/tmp/trace',
       powerOff: 'sysrq',
     });
+  });
+
+  it('traces to the trace channel in the VM unless told otherwise', () => {
+    assert.equal(parseKernelCommandLine('snf_image_activate_helper rules_dev=/dev/fd0').tracePath, '/dev/ttyS3');
   });
 
   it('refuses to act on a machine that did not ask for the helper', () => {

@@ -9,12 +9,13 @@ import { AbortedError, type EffectEvent } from '../../src/effects/effect.ts';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { ImageSizeUnknown } from '../../src/host/copy/copy-image.ts';
 import { DiskTooSmall } from '../../src/host/copy/disk-writer.ts';
+import { standardBackends } from '../../src/host/backends/backend-registry.ts';
 import { createImageTransferEffects } from '../../src/host/image-transfer.ts';
 import { startImageServer, type ImageServer } from './copy/image-server.ts';
 import { processHasOpen } from './copy/open-files.ts';
 
 describe('image transfer effects', () => {
-  const effects = createImageTransferEffects({ processes: realProcesses });
+  const effects = createImageTransferEffects({ processes: realProcesses, backends: standardBackends() });
   const IMAGE = randomBytes(5 * 1024 * 1024);
   let dir: string;
   let server: ImageServer;

@@ -2,35 +2,24 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { realClock, type Clock } from '../../src/effects/clock.ts';
 import { openMonitorOutput, type MonitorOutputOptions } from '../../src/host/monitor-output.ts';
+import { capturedLog } from '../support/captured-log.ts';
 
 const RECORDER = fileURLToPath(new URL('../fixtures/record-monitor.sh', import.meta.url));
 const HANGING = fileURLToPath(new URL('../fixtures/hanging-monitor.sh', import.meta.url));
 const clock: Clock = { ...realClock, now: () => 1378914869310 };
 
-function memoryLogger() {
-  const messages: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) messages.push(JSON.parse(line).msg);
-      done();
-    },
-  });
-  return { log: pino({ base: undefined }, stream), messages };
-}
-
 function options(extra: Partial<MonitorOutputOptions> = {}) {
   const stdout = new PassThrough();
   let written = '';
   stdout.on('data', (chunk: Buffer) => (written += chunk.toString()));
-  const { log, messages } = memoryLogger();
-  return { options: { instance: 'vm1.example.org', clock, stdout, log, ...extra }, written: () => written, logged: messages };
+  const { log, texts } = capturedLog();
+  return { options: { instance: 'vm1.example.org', clock, stdout, log, ...extra }, written: () => written, logged: texts };
 }
 
 describe('monitor output', () => {
@@ -77,7 +66,7 @@ describe('monitor output', () => {
     await sleep(200);
     for (let i = 0; i < 1000; i++) output.send({ type: 'image-copy-progress', position: i, total: 1000, progress: i / 10 });
     await output.close();
-    const warnings = run.logged.filter((msg) => msg.startsWith('progress monitor'));
+    const warnings = run.logged().filter((msg) => msg.startsWith('progress monitor'));
     assert.deepEqual(warnings, ['progress monitor exited (code 1) before the deployment ended; the deployment goes on without it']);
   });
 
@@ -86,7 +75,7 @@ describe('monitor output', () => {
     const output = openMonitorOutput(run.options);
     output.send({ type: 'image-info', messages: ['x'] });
     await output.close();
-    assert.ok(run.logged.some((msg) => /^progress monitor could not run: .*ENOENT/.test(msg)));
+    assert.ok(run.logged().some((msg) => /^progress monitor could not run: .*ENOENT/.test(msg)));
   });
 
   it('kills a monitor that does not finish after its input ends', async () => {
@@ -95,6 +84,6 @@ describe('monitor output', () => {
     const started = Date.now();
     await output.close();
     assert.ok(Date.now() - started < 3000);
-    assert.ok(run.logged.includes('progress monitor did not finish after its input ended; killing it'));
+    assert.ok(run.logged().includes('progress monitor did not finish after its input ended; killing it'));
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorLine, MONITOR_LINE_MAX, stderrLines, warningLine, WARNING_LINES_UNTIL, withinBudget } from '../../src/protocol/monitor-lines.ts';
+import { MONITOR_LIMITS } from '../../src/protocol/monitor-limits.ts';
+import { errorLine, stderrLines, warningLine, WARNING_LINES_UNTIL, withinBudget } from '../../src/protocol/monitor-lines.ts';
 
 describe('monitor lines', () => {
   it('flattens a multi-line message to one line, which the host monitor needs', () => {
@@ -9,7 +10,7 @@ describe('monitor lines', () => {
 
   it('cuts a line to the monitor limit of 512 characters', () => {
     const line = errorLine('x'.repeat(2000));
-    assert.equal(line.length, MONITOR_LINE_MAX - 1);
+    assert.equal(line.length, MONITOR_LIMITS.lineChars - 1);
     assert.ok(line.endsWith('...'));
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MONITOR_LIMITS, MonitorChannelParser, MonitorProtocolError } from '../../src/protocol/monitor-parser.ts';
+import { MONITOR_LIMITS } from '../../src/protocol/monitor-limits.ts';
+import { MonitorChannelParser, MonitorProtocolError } from '../../src/protocol/monitor-parser.ts';
 
 function parse(text: string) {
   const parser = new MonitorChannelParser();

@@ -1,5 +1,6 @@
 import { getAdjacencyMap } from 'xstate/graph';
 import type { AnyStateMachine } from 'xstate';
+import type { TraceEvent } from '../../src/effects/trace.ts';
 
 type Adjacency = Record<string, { state: { value: unknown }; transitions: Record<string, { state: { value: unknown } }> }>;
 
@@ -19,4 +20,15 @@ export function graphTransitions(machine: AnyStateMachine, traversal: object, st
     }
   }
   return edges;
+}
+
+/** Adds to `observed` every transition between two different states a run's trace took, as "from -> to". */
+export function rememberTransitions(observed: Set<string>, trace: readonly TraceEvent[], statePath: (value: unknown) => string): void {
+  let previous: string | undefined;
+  for (const event of trace) {
+    if (event.kind !== 'transition') continue;
+    const state = statePath(event.state);
+    if (previous !== undefined && previous !== state) observed.add(`${previous} -> ${state}`);
+    previous = state;
+  }
 }

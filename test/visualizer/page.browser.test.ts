@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { TraceEvent } from '../../src/effects/trace.ts';
+import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
 import { buildPageHtml } from '../../visualizer/build-page.ts';
 import { KNOWN_MACHINES } from '../../visualizer/known-machines.ts';
 import { pageFromTraces } from '../../visualizer/page-from-traces.ts';
@@ -17,11 +18,17 @@ import { launchChromium } from './support/chromium.ts';
 
 const SCREENSHOTS = new URL('../../artifacts/visualizer/', import.meta.url);
 
+/** A real run's trace from the corpus (test/corpus, recorded by scripts/record-corpus.ts). */
+const corpusTrace = (name: string): TraceEvent[] => parseTrace(gunzipSync(readFileSync(new URL(`../corpus/${name}.jsonl.gz`, import.meta.url))).toString('utf8'));
+
+/** The innermost of a set of active state paths, as the chart marks them. */
+const leaves = (paths: readonly string[]) => paths.filter((p) => !paths.some((other) => other.startsWith(`${p}.`)));
+
 describe('run replay page in Chromium', { timeout: 60_000 }, () => {
   let dir: string;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
-  const pages: Record<'failing' | 'compare' | 'large', string> = { failing: '', compare: '', large: '' };
+  const pages: Record<'failing' | 'compare' | 'large' | 'nested', string> = { failing: '', compare: '', large: '', nested: '' };
   let failingTrace = '';
   const problems: string[] = [];
 
@@ -53,13 +60,14 @@ describe('run replay page in Chromium', { timeout: 60_000 }, () => {
     const failing = await recordHostRun({ failingTask: 'MountImage' });
     failingTrace = join(dir, 'failing.jsonl');
     await writeFile(failingTrace, failing.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    [pages.failing, pages.compare, pages.large] = await Promise.all([
+    [pages.failing, pages.compare, pages.large, pages.nested] = await Promise.all([
       write('failing', [{ title: 'failing.jsonl', events: failing }]),
       write('compare', [
         { title: 'passing.jsonl', events: passing },
         { title: 'failing.jsonl', events: failing },
       ]),
       write('large', [{ title: 'large.jsonl', events: await recordHostRun({ progressMessages: 5000 }) }]),
+      write('nested', [{ title: 'task-failure.jsonl', events: corpusTrace('task-failure') }]),
     ]);
     browser = await launchChromium();
     context = browser.context;
@@ -183,6 +191,40 @@ describe('run replay page in Chromium', { timeout: 60_000 }, () => {
     await page.locator(`.step[data-step="${step.index}"]`).click();
     await drawn(page);
     assert.match((await page.locator('.log-box').textContent()) ?? '', /warn: loop device busy, retrying/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('steps through the host and the helper together, the helper inside runningHelper, and shows the failed task\'s failing state', async () => {
+    const page = await open(pages.nested);
+    const [run] = await runsOf(page);
+    const nested = run!.nested!;
+    assert.equal(nested.machine, 'helper');
+    assert.match(nested.under, /^deploying\.runningHelper/);
+    assert.match((await page.locator('.nested-caption').textContent()) ?? '', /helper, inside deploying\.runningHelper/);
+    const hostLeaves = () => page.locator('.run-charts > .chart-frame g.state.leaf').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-path')));
+    const helperLeaves = () => page.locator('.nested-chart g.state.leaf').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-path')));
+    // One step at a time moves through both machines' transitions.
+    const firstHelperStep = run!.steps.findIndex((s) => s.machine === 'helper');
+    assert.ok(firstHelperStep > 0);
+    for (const i of [firstHelperStep - 1, firstHelperStep, firstHelperStep + 1]) {
+      await page.evaluate((k) => {
+        const slider = document.querySelector<HTMLInputElement>('.scrubber')!;
+        slider.value = String(k);
+        slider.dispatchEvent(new Event('input'));
+      }, i);
+      await drawn(page);
+      const step = run!.steps[i]!;
+      assert.deepEqual(await hostLeaves(), leaves(step.paths), `host at step ${i + 1}`);
+      assert.deepEqual(await helperLeaves(), leaves(step.nestedPaths ?? []), `helper at step ${i + 1}`);
+    }
+    await page.getByRole('button', { name: 'go to failure' }).click();
+    await drawn(page);
+    assert.equal(run!.failure!.causeStepIndex, nested.failureStepIndex, 'the failure goes back to the step at which the helper failed');
+    const failing = page.locator('.nested-chart g.state[data-path="failing"]');
+    assert.match((await failing.getAttribute('class')) ?? '', /\bactive\b.*\bfailed-now\b/);
+    assert.match((await page.locator('.failure-box').textContent()) ?? '', /EnforcePersonality/);
+    await page.screenshot({ path: new URL('nested-failing-run.png', SCREENSHOTS).pathname, fullPage: true });
     assert.deepEqual(problems, []);
     await page.close();
   });

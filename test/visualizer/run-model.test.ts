@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { parseTrace, type TraceEvent } from '../../src/effects/trace.ts';
 import { parseTraceText } from '../../visualizer/page/open-trace.ts';
 import { findDivergence } from '../../visualizer/run/divergence.ts';
@@ -150,14 +152,41 @@ describe('event labels', () => {
   });
 });
 
+describe('a run with the helper nested in it', () => {
+  const trace = (name: string) => parseTrace(gunzipSync(readFileSync(new URL(`../corpus/${name}.jsonl.gz`, import.meta.url))).toString('utf8'));
+
+  it('merges the helper\'s steps into the host\'s in the order they reached the host, each with both machines\' states', () => {
+    const events = trace('success');
+    const run = runFromTrace(events);
+    const hostTransitions = events.filter((e) => e.kind === 'transition').length;
+    const helperTransitions = events.filter((e) => e.kind === 'nested' && e.event.kind === 'transition').length;
+    assert.equal(run.steps.length, hostTransitions + helperTransitions);
+    assert.deepEqual(run.steps.map((s) => s.seq), [...run.steps.map((s) => s.seq)].sort((a, b) => a - b));
+    const helperSteps = run.steps.filter((s) => s.machine === 'helper');
+    assert.ok(helperSteps.every((s) => s.paths.includes('deploying.runningHelper') && s.nestedPaths !== null));
+    assert.equal(run.nested?.machine, 'helper');
+    assert.equal(run.nested?.failureStepIndex, null);
+    assert.equal(run.failure, null);
+  });
+
+  it('marks the step at which the helper failed as the cause of the host\'s failure', () => {
+    const run = runFromTrace(trace('task-failure'), { isFailurePath: (machine, path) => (machine === 'helper' ? path === 'failing' : path === 'failed') });
+    const failed = run.nested!.failureStepIndex!;
+    assert.equal(run.steps[failed]!.machine, 'helper');
+    assert.ok(run.steps[failed]!.nestedPaths!.includes('failing'));
+    assert.equal(run.failure!.causeStepIndex, failed);
+    assert.match(run.failure!.error.message, /^EnforcePersonality: /);
+  });
+});
+
 describe('helper monitor reports', () => {
-  it('reads monitor lines, image-helper messages and task events', () => {
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'TASK_START:MountImage' }), { kind: 'start', task: 'MountImage' });
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'WARNING: no swap' }), { kind: 'warning', message: 'no swap' });
-    assert.deepEqual(monitorReport({ type: 'helper.monitor', line: 'STDERR:2:mount: bad\nsecond' }), { kind: 'error', message: 'mount: bad\nsecond' });
+  it('reads the monitor protocol\'s messages, in helper.monitor events and on their own, and nothing else', () => {
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-start', task: 'MountImage' } }), { kind: 'start', task: 'MountImage' });
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'warning', messages: [' no swap'] } }), { kind: 'warning', message: 'no swap' });
+    assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', stderr: 'mount: bad\nsecond\n' } }), { kind: 'error', message: 'mount: bad\nsecond' });
     assert.deepEqual(monitorReport({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'AddSwap' } }), { kind: 'end', task: 'AddSwap' });
     assert.deepEqual(monitorReport({ type: 'image-helper', subtype: 'error', messages: ['boom'] }), { kind: 'error', message: 'boom' });
-    assert.deepEqual(monitorReport({ type: 'helper.taskStarted', task: 'AddSwap' }), { kind: 'start', task: 'AddSwap' });
+    assert.equal(monitorReport({ type: 'helper.monitor', line: 'TASK_START:MountImage' }), undefined, 'a raw line is not what a trace carries');
     assert.equal(monitorReport({ type: 'copy.progress', position: 1 }), undefined);
   });
 });

@@ -18,7 +18,7 @@ export function mountApp(root: HTMLElement, data: PageData): void {
 
   const panes = data.runs.map(
     (r, k) =>
-      new RunPane(r, data.charts.find((c) => c.machine === r.run.machine), { step: divergentSteps[k] ?? null, call: divergence?.callIndex ?? null }, (i) =>
+      new RunPane(r, data.charts, { step: divergentSteps[k] ?? null, call: divergence?.callIndex ?? null }, (i) =>
         show(indices.map((current, j) => (j === k ? i : current))),
       ),
   );

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 import type { TraceEvent } from '../../src/effects/trace.ts';
-import { runFromTrace } from '../run/from-trace.ts';
+import { failurePathsOf, runFromTrace } from '../run/from-trace.ts';
 import type { ChartView, PageRun } from '../page-data.ts';
 
-const KINDS = new Set(['run', 'transition', 'effect.call', 'effect.event', 'effect.result', 'log']);
+const KINDS = new Set(['run', 'transition', 'effect.call', 'effect.event', 'effect.result', 'nested', 'log']);
 
 /**
  * Reads a trace file chosen in the page. The page carries no schema library,
@@ -30,8 +30,6 @@ export function parseTraceText(text: string): TraceEvent[] {
 
 export async function runFromFile(file: File, charts: readonly ChartView[]): Promise<PageRun> {
   const events = parseTraceText(await file.text());
-  const machine = events.find((e) => e.kind === 'run')?.machine;
-  const chart = charts.find((c) => c.machine === machine);
-  const run = runFromTrace(events, chart ? { isFailurePath: (path) => chart.failurePaths.includes(path) } : {});
+  const run = runFromTrace(events, failurePathsOf(charts));
   return { title: file.name, run };
 }

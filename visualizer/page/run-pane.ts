@@ -15,23 +15,31 @@ function runStatus(run: Run): RunStatus {
   return run.steps.at(-1)?.status === 'done' ? 'passed' : 'unfinished';
 }
 
-/** One run: its chart, the current step's details, the step list and the effect timeline, kept on the same step. */
+/**
+ * One run: its chart (and the chart of the machine nested in it, the
+ * helper's, drawn inside the state it ran in), the current step's details,
+ * the step list and the effect timeline, kept on the same step.
+ */
 export class RunPane {
   readonly element: HTMLElement;
   readonly #chart: ChartPane;
+  readonly #nestedChart: ChartPane | undefined;
   readonly #details: DetailsView;
   readonly #steps: StepsView;
   readonly #timeline: TimelineView;
 
   constructor(
     private readonly page: PageRun,
-    chart: ChartView | undefined,
+    charts: readonly ChartView[],
     divergent: { readonly step: number | null; readonly call: number | null },
     onSelect: (index: number) => void,
   ) {
     const { run } = page;
     const status = runStatus(run);
-    this.#chart = new ChartPane(chart, run.machine);
+    const chartOf = (machine: string) => charts.find((c) => c.machine === machine);
+    this.#chart = new ChartPane(chartOf(run.machine), run.machine);
+    const nested = run.nested;
+    this.#nestedChart = nested ? new ChartPane(chartOf(nested.machine), nested.machine) : undefined;
     this.#details = new DetailsView(run, onSelect);
     this.#steps = new StepsView(run, divergent.step, onSelect);
     this.#timeline = new TimelineView(run, divergent.call, onSelect, (at) => onSelect(this.stepAt(at)));
@@ -42,7 +50,15 @@ export class RunPane {
     ]);
     this.element = h('div', { class: `run-pane status-${status}` }, [
       header,
-      h('div', { class: 'run-body' }, [this.#chart.element, h('div', { class: 'run-side' }, [this.#details.element, this.#steps.element])]),
+      h('div', { class: 'run-body' }, [
+        h('div', { class: 'run-charts' }, [
+          this.#chart.element,
+          ...(nested && this.#nestedChart
+            ? [h('div', { class: 'nested-chart' }, [h('h3', { class: 'nested-caption', text: `${nested.machine}, inside ${nested.under}` }), this.#nestedChart.element])]
+            : []),
+        ]),
+        h('div', { class: 'run-side' }, [this.#details.element, this.#steps.element]),
+      ]),
       this.#timeline.element,
     ]);
   }
@@ -64,7 +80,13 @@ export class RunPane {
     const index = Math.min(requested, run.steps.length - 1);
     const step = run.steps[index];
     if (!step) return;
-    this.#chart.show(step.paths, run.failure !== null && index >= run.failure.stepIndex, eventLabel(step.event), run.steps[index - 1]?.paths ?? []);
+    const previous = run.steps[index - 1];
+    const own = step.machine === run.machine;
+    this.#chart.show(step.paths, run.failure !== null && index >= run.failure.stepIndex, own ? eventLabel(step.event) : '', previous?.paths ?? []);
+    if (this.#nestedChart && run.nested) {
+      const failed = run.nested.failureStepIndex !== null && index >= run.nested.failureStepIndex;
+      this.#nestedChart.show(step.nestedPaths ?? [], failed, own ? '' : eventLabel(step.event), previous?.nestedPaths ?? []);
+    }
     this.#details.show(index);
     this.#steps.show(index);
     this.#timeline.show(step.seq, step.at);

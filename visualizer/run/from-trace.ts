@@ -1,7 +1,8 @@
+import { ownEvents } from '../../src/effects/nested-trace.ts';
 import type { TraceEvent } from '../../src/effects/trace.ts';
 import { monitorReport } from './helper-monitor.ts';
 import { helperTasks } from './helper-tasks.ts';
-import type { EffectCall, Failure, HelperTask, LogLine, Run, RunFailure, Step } from './run.ts';
+import type { EffectCall, Failure, HelperTask, LogLine, NestedRun, Run, RunFailure, Step } from './run.ts';
 import { activePaths, leafPaths } from './state-paths.ts';
 
 type CallEvent = Extract<TraceEvent, { kind: 'effect.call' }>;
@@ -10,18 +11,40 @@ type ResultEvent = Extract<TraceEvent, { kind: 'effect.result' }>;
 const DETAIL_LIMIT = 240;
 
 export interface RunOptions {
-  /** Whether a state path is a failure state; the chart knows (tags), else a state named `failed` is one. */
-  readonly isFailurePath?: (path: string) => boolean;
+  /**
+   * Whether a state path of a machine is a failure state; the chart knows
+   * (tags), else a state named `failed` is one.
+   */
+  readonly isFailurePath?: (machine: string, path: string) => boolean;
 }
 
-/** Builds the run model of one machine's trace (transitions of other machines are left out). */
+const namedFailed = (_machine: string, path: string) => path.split('.').at(-1) === 'failed';
+
+/** The failure states the charts know, for the machines that have one; `failed` states for the others. */
+export function failurePathsOf(charts: readonly { readonly machine: string; readonly failurePaths: readonly string[] }[]): RunOptions {
+  return {
+    isFailurePath: (machine, path) => {
+      const chart = charts.find((c) => c.machine === machine);
+      return chart ? chart.failurePaths.includes(path) : namedFailed(machine, path);
+    },
+  };
+}
+
+/**
+ * Builds the run model of a trace: its machine's steps, effect calls, tasks
+ * and failure, with the steps of a machine nested in it (the helper's, from
+ * `nested` events) merged in.
+ */
 export function runFromTrace(events: readonly TraceEvent[], options: RunOptions = {}): Run {
-  const header = events.find((e) => e.kind === 'run');
-  const machine = header?.machine ?? events.find((e) => e.kind === 'transition')?.machine ?? 'unknown';
-  const steps = stepsOf(events, machine);
-  const calls = callsOf(events, steps);
-  const tasks = helperTasks(events);
-  const isFailurePath = options.isFailurePath ?? ((path: string) => path.split('.').at(-1) === 'failed');
+  const isFailure = options.isFailurePath ?? namedFailed;
+  const own = ownEvents(events);
+  const header = own.find((e) => e.kind === 'run');
+  const machine = header?.machine ?? own.find((e) => e.kind === 'transition')?.machine ?? 'unknown';
+  const merged = mergeNested(stepsOf(own, machine), events, isFailure);
+  const steps = merged.steps;
+  const calls = callsOf(own, steps);
+  const tasks = helperTasks(own);
+  const isFailurePath = (path: string) => isFailure(machine, path);
   return {
     machine,
     startedAt: header?.startedAt ?? null,
@@ -31,8 +54,44 @@ export function runFromTrace(events: readonly TraceEvent[], options: RunOptions 
     calls,
     tasks,
     logs: events.flatMap((e): LogLine[] => (e.kind === 'log' ? [{ seq: e.seq, at: e.at, level: e.level, msg: e.msg }] : [])),
-    failure: failureOf(steps, calls, tasks, events, isFailurePath),
+    failure: failureOf(steps, calls, tasks, own, isFailurePath, merged.nested),
+    nested: merged.nested,
   };
+}
+
+/**
+ * Merges the steps of the first machine nested in the trace into the run's
+ * own, at the host's seq and time of each nested event's arrival: the
+ * nested machine's clock started later and elsewhere, so only arrival
+ * orders the two.
+ */
+function mergeNested(own: Step[], events: readonly TraceEvent[], isFailure: (machine: string, path: string) => boolean): { steps: Step[]; nested: NestedRun | null } {
+  const envelopes = events.filter((e): e is Extract<TraceEvent, { kind: 'nested' }> => e.kind === 'nested');
+  const machine = envelopes[0]?.machine;
+  if (machine === undefined) return { steps: own, nested: null };
+  const arrivals = envelopes.filter((e) => e.machine === machine).map((e) => ({ seq: e.seq, at: e.at, event: e.event as TraceEvent }));
+  const nestedSteps = stepsOf(
+    arrivals.map(({ seq, at, event }) => ({ ...event, seq, at })),
+    machine,
+  );
+  const all = [...own.map((step) => ({ step, nested: false })), ...nestedSteps.map((step) => ({ step, nested: true }))].sort((a, b) => a.step.seq - b.step.seq);
+  let hostPaths: readonly string[] = [];
+  let nestedPaths: readonly string[] | null = null;
+  // The state it ran in is the deepest one active at every one of its steps.
+  let under: readonly string[] | null = null;
+  let failureStepIndex: number | null = null;
+  const steps = all.map(({ step, nested }, index): Step => {
+    if (!nested) {
+      hostPaths = step.paths;
+      return { ...step, index, nestedPaths };
+    }
+    under = under === null ? hostPaths : under.filter((path) => hostPaths.includes(path));
+    nestedPaths = step.paths;
+    if (failureStepIndex === null && step.paths.some((path) => isFailure(machine, path))) failureStepIndex = index;
+    return { ...step, index, paths: hostPaths, state: `${machine}: ${step.state}`, nestedPaths };
+  });
+  const deepest = ((under as readonly string[] | null) ?? []).reduce((a: string, b: string) => (b.split('.').length > a.split('.').length ? b : a), '');
+  return { steps, nested: { machine, under: deepest, failureStepIndex } };
 }
 
 function stepsOf(events: readonly TraceEvent[], machine: string): Step[] {
@@ -43,6 +102,7 @@ function stepsOf(events: readonly TraceEvent[], machine: string): Step[] {
     const { type, ...rest } = e.event;
     steps.push({
       index: steps.length,
+      machine,
       seq: e.seq,
       at: e.at,
       event: type,
@@ -51,6 +111,7 @@ function stepsOf(events: readonly TraceEvent[], machine: string): Step[] {
       paths,
       state: leafPaths(paths).join(', '),
       status: e.status,
+      nestedPaths: null,
     });
   }
   return steps;
@@ -100,7 +161,8 @@ function stepOfCall(steps: readonly Step[], seq: number): number {
 /**
  * The failure and what set it off: the last effect that failed before the
  * failure state was reached, else the helper task that failed (the VM itself
- * exits cleanly then), else the last error logged.
+ * exits cleanly then; with the helper's own trace, the cause is the step at
+ * which the helper reached its failure state), else the last error logged.
  */
 function failureOf(
   steps: readonly Step[],
@@ -108,8 +170,9 @@ function failureOf(
   tasks: readonly HelperTask[],
   events: readonly TraceEvent[],
   isFailurePath: (path: string) => boolean,
+  nested: NestedRun | null,
 ): RunFailure | null {
-  const stepIndex = firstIndex(steps, (s) => s.status === 'error' || s.paths.some(isFailurePath));
+  const stepIndex = firstIndex(steps, (s) => s.machine !== nested?.machine && (s.status === 'error' || s.paths.some(isFailurePath)));
   if (stepIndex === -1) return null;
   const step = steps[stepIndex]!;
   const stepAfter = (seq: number) => {
@@ -124,7 +187,9 @@ function failureOf(
     const reported = failedTask.messages.map((m) => m.replace(/^(error|warning): /, '')).join('; ');
     // The helper's own error lines already name the task (`ChangePassword: ...`).
     const message = reported.startsWith(`${failedTask.name}:`) ? reported : `${failedTask.name}: ${reported}`;
-    return { ...base, causeStepIndex: stepAfter(failedTask.endSeq!), error: { name: 'HelperTaskFailed', message }, callId: failedTask.callId };
+    const helperFailed = nested?.failureStepIndex ?? null;
+    const causeStepIndex = helperFailed !== null && helperFailed < stepIndex ? helperFailed : stepAfter(failedTask.endSeq!);
+    return { ...base, causeStepIndex, error: { name: 'HelperTaskFailed', message }, callId: failedTask.callId };
   }
   const error = errorFromEventsBefore(events, step.seq) ?? { name: 'Error', message: `the run ended in ${step.state}` };
   return { ...base, causeStepIndex: stepIndex, error, callId: null };

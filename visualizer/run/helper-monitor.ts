@@ -1,8 +1,10 @@
+import type { ImageHelperMessage } from '../../src/protocol/monitor-parser.ts';
+
 /**
- * What the helper reported about its tasks, read from the shapes a trace may
- * carry it in: a raw monitor line (`TASK_START:MountImage`), snf-image's
- * `image-helper` JSON message (`subtype: 'task-start'`), or an event of ours
- * naming the task (`helper.taskStarted`).
+ * What the helper reported about its tasks. A trace carries the monitor
+ * protocol's messages (src/protocol/monitor-parser.ts) in two places: the
+ * `helper.monitor` events of the effect that runs the helper VM, and the
+ * `image-helper` messages create sends (logged with their fields).
  */
 export type MonitorReport =
   | { readonly kind: 'start'; readonly task: string }
@@ -10,51 +12,23 @@ export type MonitorReport =
   | { readonly kind: 'warning'; readonly message: string }
   | { readonly kind: 'error'; readonly message: string };
 
+/** The report of a `helper.monitor` event, or of an `image-helper` message itself. */
 export function monitorReport(value: unknown): MonitorReport | undefined {
   if (value === null || typeof value !== 'object') return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.line === 'string') return fromLine(v.line);
-  for (const nested of [v.message, v.monitor, v.report]) {
-    const report = monitorReport(nested);
-    if (report) return report;
+  const v = value as { type?: unknown; message?: unknown };
+  if (v.type === 'helper.monitor') return monitorReport(v.message);
+  if (v.type !== 'image-helper') return undefined;
+  const message = value as ImageHelperMessage;
+  switch (message.subtype) {
+    case 'task-start':
+      return { kind: 'start', task: message.task };
+    case 'task-end':
+      return { kind: 'end', task: message.task };
+    case 'warning':
+      return { kind: 'warning', message: message.messages.join('\n').trim() };
+    case 'error':
+      return { kind: 'error', message: ('stderr' in message ? message.stderr : message.messages.join('\n')).trim() };
+    default:
+      return undefined;
   }
-  if (typeof v.subtype === 'string') return fromSubtype(v.subtype, v);
-  if (typeof v.type === 'string') return fromEventType(v.type, v);
-  return undefined;
-}
-
-function fromLine(line: string): MonitorReport | undefined {
-  const match = /^(TASK_START|TASK_END|WARNING|ERROR|STDERR):(.*)$/s.exec(line);
-  if (!match) return undefined;
-  const [, tag, rest = ''] = match;
-  if (tag === 'TASK_START') return { kind: 'start', task: rest.trim() };
-  if (tag === 'TASK_END') return { kind: 'end', task: rest.trim() };
-  if (tag === 'WARNING') return { kind: 'warning', message: rest.trim() };
-  // STDERR:<n>:<first line> carries the failing task's stderr.
-  return { kind: 'error', message: tag === 'STDERR' ? rest.replace(/^\d+:/, '').trim() : rest.trim() };
-}
-
-function fromSubtype(subtype: string, v: Record<string, unknown>): MonitorReport | undefined {
-  if (subtype === 'task-start' && typeof v.task === 'string') return { kind: 'start', task: v.task };
-  if ((subtype === 'task-end' || subtype === 'task-stop') && typeof v.task === 'string') return { kind: 'end', task: v.task };
-  if (subtype === 'warning' || subtype === 'error') return { kind: subtype, message: messageOf(v) };
-  return undefined;
-}
-
-function fromEventType(type: string, v: Record<string, unknown>): MonitorReport | undefined {
-  if (!/helper|task/i.test(type)) return undefined;
-  if (typeof v.task === 'string') {
-    if (/task\.?(start|began|begin)/i.test(type)) return { kind: 'start', task: v.task };
-    if (/task\.?(end|finish|stop|done)/i.test(type)) return { kind: 'end', task: v.task };
-  }
-  if (/warn/i.test(type)) return { kind: 'warning', message: messageOf(v) };
-  if (/error|fail/i.test(type)) return { kind: 'error', message: messageOf(v) };
-  return undefined;
-}
-
-function messageOf(v: Record<string, unknown>): string {
-  if (Array.isArray(v.messages)) return v.messages.map(String).join('\n').trim();
-  if (typeof v.stderr === 'string') return v.stderr.trim();
-  if (typeof v.message === 'string') return v.message.trim();
-  return '';
 }

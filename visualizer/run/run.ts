@@ -1,10 +1,14 @@
 /**
  * A run as the page shows it, precomputed from a trace so that stepping,
- * scrubbing and drawing never walk the trace again. Plain data: it is
- * embedded in the page as JSON.
+ * scrubbing and drawing never walk the trace again. The steps of a machine
+ * nested in the run (the helper's) are merged in, in the order they reached
+ * the host, so one step at a time moves through both charts. Plain data: it
+ * is embedded in the page as JSON.
  */
 export interface Step {
   readonly index: number;
+  /** The machine whose transition this is: the run's own, or the one nested in it (the helper). */
+  readonly machine: string;
   readonly seq: number;
   /** Milliseconds since the run started. */
   readonly at: number;
@@ -20,6 +24,17 @@ export interface Step {
   readonly state: string;
   /** The actor's status after the step: active, done, error or stopped. */
   readonly status: string;
+  /** The nested machine's active states at this step; null before it started, or in a run without one. */
+  readonly nestedPaths: readonly string[] | null;
+}
+
+/** A machine that ran inside one state of the run's machine (the helper, inside runningHelper). */
+export interface NestedRun {
+  readonly machine: string;
+  /** The state of the run's machine it ran in, as a dotted path. */
+  readonly under: string;
+  /** The step at which it reached one of its failure states, when it did. */
+  readonly failureStepIndex: number | null;
 }
 
 export type Outcome = 'ok' | 'error' | 'pending';
@@ -85,4 +100,5 @@ export interface Run {
   readonly tasks: readonly HelperTask[];
   readonly logs: readonly LogLine[];
   readonly failure: RunFailure | null;
+  readonly nested: NestedRun | null;
 }

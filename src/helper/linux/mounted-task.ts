@@ -1,4 +1,6 @@
 import type { TaskAttributes } from '../../../machines/helper/task-declaration.ts';
+import { declareTask, type TaskSpec } from '../declare-task.ts';
+import type { Task } from '../task.ts';
 
 /**
  * snf-image's attributes for the tasks that edit the mounted guest
@@ -14,3 +16,12 @@ export const MOUNTED_TASK_ATTRIBUTES: TaskAttributes = {
 
 /** Every guest-editing task runs between mounting and unmounting the guest. */
 export const MOUNTED_TASK_ORDER = { runAfter: ['MountImage'], runBefore: ['UmountImage'] } as const;
+
+/**
+ * Declares a task that edits the mounted Linux guest: it runs between
+ * MountImage and UmountImage, needs TARGET and has MOUNTED_TASK_ATTRIBUTES,
+ * unless it says otherwise.
+ */
+export function mountedTask(spec: Omit<TaskSpec, 'families' | 'attributes'> & Partial<Pick<Task, 'families' | 'attributes'>>): Task {
+  return declareTask({ ...MOUNTED_TASK_ORDER, families: ['linux'], requires: ['TARGET'], attributes: MOUNTED_TASK_ATTRIBUTES, ...spec });
+}

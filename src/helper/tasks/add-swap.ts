@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { SnfImageError } from '../../errors.ts';
 import { writeCloudConfig } from '../linux/cloud-init.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { parseSwapSpec, type SwapSpec } from '../linux/swap-spec.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task, TaskContext } from '../task.ts';
@@ -15,15 +15,11 @@ const PRIORITY = 50;
  * Formats the swap partition (or swap disk) the SWAP property asks for and
  * adds it to the guest's /etc/fstab by UUID (snf-image's 50AddSwap).
  */
-export const addSwap: Task = {
+export const addSwap: Task = mountedTask({
   name: NAME,
   priority: PRIORITY,
-  ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   askedFor: { families: UNIX_FAMILIES, whenSet: ['PROPERTY_SWAP'] },
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const value = envText(ctx.env, 'PROPERTY_SWAP');
     if (!value) {
@@ -50,7 +46,7 @@ export const addSwap: Task = {
     await ctx.processes.run('mkswap', ['-U', uuid, device], { signal: ctx.signal });
     await guest.appendText('/etc/fstab', `UUID=${uuid}\tnone\tswap\tsw\t0\t0\n`);
   },
-};
+});
 
 function swapDevice(ctx: TaskContext, spec: SwapSpec): string {
   if (spec.kind === 'disk') {

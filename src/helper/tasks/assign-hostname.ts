@@ -2,21 +2,18 @@ import { SnfImageError } from '../../errors.ts';
 import { SEED_DIR, ensureSeedDir } from '../linux/cloud-init.ts';
 import { detectBaseDistro } from '../linux/distro.ts';
 import { checkHostname, updateHostsFile, writeHostnameFiles } from '../linux/hostname-files.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
 /** Gives a Linux guest the instance name as its hostname (snf-image's 50AssignHostname). */
-export const assignHostname: Task = {
+export const assignHostname: Task = mountedTask({
   name: 'AssignHostname',
   priority: 50,
-  ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   askedFor: { families: OS_FAMILIES, whenSet: ['HOSTNAME'] },
   requires: ['TARGET', 'HOSTNAME'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const name = envText(ctx.env, 'HOSTNAME');
     if (!name) throw new SnfImageError('HOSTNAME is empty: the instance has no name to give the guest');
@@ -30,4 +27,4 @@ export const assignHostname: Task = {
     await writeHostnameFiles(guest, await detectBaseDistro(guest), name);
     await updateHostsFile(guest, name);
   },
-};
+});

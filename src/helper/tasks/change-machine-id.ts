@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
 
@@ -12,14 +12,9 @@ const MACHINE_ID_FILES = ['/etc/machine-id', '/var/lib/dbus/machine-id'] as cons
  * written; where /var/lib/dbus/machine-id links to /etc/machine-id both get
  * the same id.
  */
-export const changeMachineId: Task = {
+export const changeMachineId: Task = mountedTask({
   name: 'ChangeMachineId',
   priority: 50,
-  ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const guest = guestRoot(ctx.env);
     const id = randomUUID().replaceAll('-', '');
@@ -28,4 +23,4 @@ export const changeMachineId: Task = {
       else ctx.warn(`${path} does not exist in the image: not creating it`);
     }
   },
-};
+});

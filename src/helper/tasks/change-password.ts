@@ -2,7 +2,7 @@ import { SnfImageError } from '../../errors.ts';
 import { appendAuthorizedKeys, authorizedKeysPath, parseAuthorizedKeys } from '../linux/authorized-keys.ts';
 import { SEED_DIR, ensureSeedDir, writeCloudConfig, writePerOnceScript, yamlString } from '../linux/cloud-init.ts';
 import { hashPassword, parseHashingMethod } from '../linux/crypt/password-hash.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { readGuestUsers } from '../linux/passwd-db.ts';
 import { setShadowHash } from '../linux/shadow.ts';
 import { envFlag, envSecretText, envText, guestRoot } from '../linux/task-env.ts';
@@ -21,15 +21,11 @@ const PRIORITY = 50;
  * 50ChangePassword). img_passwd is hashed here in the helper; img_passwd_hash
  * is written as given.
  */
-export const changePassword: Task = {
+export const changePassword: Task = mountedTask({
   name: NAME,
   priority: PRIORITY,
-  ...MOUNTED_TASK_ORDER,
   families: UNIX_FAMILIES,
   askedFor: { families: OS_FAMILIES, whenSet: ['PASSWD', 'PASSWD_HASH', 'AUTH_KEYS'] },
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     // An empty img_passwd sets no password: it would let anyone log in.
     const password = nonEmpty(envSecretText(ctx.env, 'PASSWD'));
@@ -52,7 +48,7 @@ export const changePassword: Task = {
     if (hash !== undefined) await (isBsdFamily(ctx) ? setBsdHashes(ctx, guest, users, hash) : setHashes(guest, users, hash));
     if (keys.length > 0) await addKeys(ctx, guest, users, keys);
   },
-};
+});
 
 function nonEmpty(value: { reveal(): string } | undefined): { reveal(): string } | undefined {
   return value && value.reveal() !== '' ? value : undefined;

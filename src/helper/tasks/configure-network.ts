@@ -1,7 +1,7 @@
 import { SEED_DIR, ensureSeedDir, writeCloudConfig } from '../linux/cloud-init.ts';
 import { detectBaseDistro } from '../linux/distro.ts';
 import type { GuestRoot } from '../linux/guest-path.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { renderCloudInitNetwork } from '../linux/network/cloud-init-network.ts';
 import { renderIfcfg, updateSysconfigNetwork } from '../linux/network/ifcfg.ts';
 import { renderInterfaces } from '../linux/network/ifupdown.ts';
@@ -24,16 +24,13 @@ const PRIORITY = 50;
  * settings, in the format of the guest's own network tool (snf-image's
  * 50ConfigureNetwork and its networking drivers).
  */
-export const configureNetwork: Task = {
+export const configureNetwork: Task = mountedTask({
   name: NAME,
   priority: PRIORITY,
-  ...MOUNTED_TASK_ORDER,
-  families: ['linux'],
   // Ganeti gives every NIC a MAC, so NIC_0_MAC is set exactly when the instance has a NIC (NIC_COUNT may be 0).
+  families: ['linux'],
   askedFor: { families: UNIX_FAMILIES, whenSet: ['NIC_0_MAC'] },
-  requires: ['TARGET'],
   uses: ['NIC_COUNT'],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const guest = guestRoot(ctx.env);
     const nics = planNics(ctx.env, (message) => ctx.warn(message));
@@ -54,7 +51,7 @@ export const configureNetwork: Task = {
     // The network is configured natively: cloud-init must not overwrite it.
     if (cloudInit) await writeCloudConfig(guest, PRIORITY, NAME, 'network:\n  config: disabled\n');
   },
-};
+});
 
 async function writeDriverFiles(guest: GuestRoot, driver: NetworkDriver, nics: readonly NicPlan[], warn: (message: string) => void): Promise<void> {
   const configured = nics.filter((nic) => nic.ipv4 || nic.ipv6);

@@ -11,7 +11,7 @@ import {
   keysToRegenerate,
   type HostKeyType,
 } from '../linux/host-keys.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { hasSshdConfig } from '../linux/sshd-config.ts';
 import { envFlag, envText, guestRoot } from '../linux/task-env.ts';
 import type { Task, TaskContext } from '../task.ts';
@@ -25,15 +25,12 @@ const PRIORITY = 50;
  * 50DeleteSSHKeys). Debian guests get new ones at once, made with the helper's
  * ssh-keygen; other distributions create missing keys at boot.
  */
-export const deleteSshKeys: Task = {
+export const deleteSshKeys: Task = mountedTask({
   name: NAME,
   priority: PRIORITY,
-  ...MOUNTED_TASK_ORDER,
   families: UNIX_FAMILIES,
   askedFor: { families: UNIX_FAMILIES },
-  requires: ['TARGET'],
   uses: ['HOSTNAME'],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const guest = guestRoot(ctx.env);
     if (envFlag(ctx, 'PROPERTY_CLOUD_INIT')) {
@@ -58,7 +55,7 @@ export const deleteSshKeys: Task = {
       await regenerate(ctx, guest, keysToRegenerate(configured), publicKeys);
     }
   },
-};
+});
 
 async function readPublicKeys(guest: GuestRoot, paths: readonly string[]): Promise<Map<string, string | undefined>> {
   const keys = new Map<string, string | undefined>();

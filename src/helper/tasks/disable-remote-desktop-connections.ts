@@ -1,4 +1,5 @@
 import { MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task } from '../task.ts';
 import { disableRemoteDesktopDuringSetup } from '../windows/remote-desktop.ts';
 
@@ -7,13 +8,12 @@ import { disableRemoteDesktopDuringSetup } from '../windows/remote-desktop.ts';
  * logs in with the image's old one in between (snf-image's
  * 50DisableRemoteDesktopConnections).
  */
-export const disableRemoteDesktopConnections: Task = {
+export const disableRemoteDesktopConnections: Task = declareTask({
   name: 'DisableRemoteDesktopConnections',
   priority: 50,
   ...MOUNTED_TASK_ORDER,
   families: ['windows', 'windows-legacy'],
   requires: ['TARGET'],
-  uses: [],
   attributes: { excludable: true, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: true, overwritable: true },
   run: disableRemoteDesktopDuringSetup,
-};
+});

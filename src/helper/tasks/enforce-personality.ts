@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
 import { writePerOnceScript } from '../linux/cloud-init.ts';
 import type { GuestRoot } from '../linux/guest-path.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { readGuestGroups, readGuestUsers } from '../linux/passwd-db.ts';
 import { parsePersonality, type PersonalityFile } from '../linux/personality.ts';
 import { envFlag, envSecretText, guestRoot } from '../linux/task-env.ts';
@@ -22,15 +22,11 @@ const PENDING_DIR = '/var/lib/cloud/scripts/per-once';
  * files win over theirs. On Windows the files are written as inject-files.py
  * wrote them there (src/helper/windows/inject-files.ts).
  */
-export const enforcePersonality: Task = {
+export const enforcePersonality: Task = mountedTask({
   name: 'EnforcePersonality',
   priority: 60,
-  ...MOUNTED_TASK_ORDER,
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES, whenSet: ['PERSONALITY'] },
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const json = envSecretText(ctx.env, 'PERSONALITY')?.reveal().trim();
     if (!json) {
@@ -59,7 +55,7 @@ export const enforcePersonality: Task = {
       await guest.writeFile(file.path, file.contents, { uid, gid, mode: file.mode });
     }
   },
-};
+});
 
 /**
  * Under cloud-init the users may not exist yet: the files wait in the guest

@@ -1,4 +1,5 @@
 import { filesystemType } from '../detection.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 
@@ -7,14 +8,13 @@ import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
  * their partition (snf-image's 40FilesystemResizeMounted, Linux part). ext
  * filesystems were grown unmounted; NTFS is left to Windows at first boot.
  */
-export const filesystemResizeMounted: Task = {
+export const filesystemResizeMounted: Task = declareTask({
   name: 'FilesystemResizeMounted',
   priority: 40,
   runAfter: ['MountImage'],
   runBefore: ['UmountImage'],
   families: ['linux'],
   requires: ['DEV', 'RESIZE_PART', 'TARGET'],
-  uses: [],
   attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: true, cloudInitExcludable: true, overwritable: true },
   async run(ctx) {
     const { disk, partition } = diskAndResizePartition(ctx);
@@ -38,4 +38,4 @@ export const filesystemResizeMounted: Task = {
     const devid = new RegExp(`devid\\s+(\\d+)\\s.*\\s${device.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm').exec(show.stdout)?.[1] ?? '1';
     await ctx.processes.run('btrfs', ['filesystem', 'resize', `${devid}:max`, mountpoint], { signal: ctx.signal });
   },
-};
+});

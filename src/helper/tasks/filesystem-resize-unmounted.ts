@@ -1,8 +1,9 @@
 import { SnfImageError } from '../../errors.ts';
 import { filesystemType } from '../detection.ts';
-import type { Task, TaskContext } from '../task.ts';
 import { envText } from '../linux/task-env.ts';
 import { checkYesNo } from '../../../machines/helper/yes-no.ts';
+import { declareTask } from '../declare-task.ts';
+import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 
@@ -14,15 +15,13 @@ const GROWN_WHEN_MOUNTED = new Set(['xfs', 'btrfs']);
  * (snf-image's 20FilesystemResizeUnmounted): it must be clean, is checked
  * with e2fsck, then resized with resize2fs.
  */
-export const filesystemResizeUnmounted: Task = {
+export const filesystemResizeUnmounted: Task = declareTask({
   name: 'FilesystemResizeUnmounted',
   priority: 20,
   runAfter: ['FixPartitionTable'],
-  runBefore: [],
   families: ['linux', 'windows', 'windows-legacy', 'freebsd'],
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
-  uses: [],
   attributes: { excludable: true, fsResizeExcludable: true, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
   async run(ctx) {
     const { disk, partition } = diskAndResizePartition(ctx);
@@ -48,7 +47,7 @@ export const filesystemResizeUnmounted: Task = {
     }
     await ctx.processes.run('resize2fs', [device], { signal: ctx.signal });
   },
-};
+});
 
 /** Whether FilesystemResizeMounted will not run (an import resize excludes the mounted tasks). */
 function mountedResizeExcluded(ctx: TaskContext): boolean {

@@ -3,6 +3,7 @@ import type { Processes } from '../../effects/processes.ts';
 import { parseSwapSpec } from '../linux/swap-spec.ts';
 import { envText } from '../linux/task-env.ts';
 import { isExtended, isLogical, partitionEnd, readPartitionTable, type Partition, type PartitionTable } from '../partition-table.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 import { fixDisklabel } from '../bsd/fix-disklabel.ts';
@@ -22,15 +23,13 @@ const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
  * grows together with its extended partition. OpenBSD and NetBSD images grow
  * their MBR slice and disklabel instead (src/helper/bsd/fix-disklabel.ts).
  */
-export const fixPartitionTable: Task = {
+export const fixPartitionTable: Task = declareTask({
   name: 'FixPartitionTable',
   priority: 10,
-  runAfter: [],
-  runBefore: [],
+  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
-  uses: [],
   attributes: { excludable: true, fsResizeExcludable: false, mountedExcludable: false, cloudInitExcludable: true, overwritable: false },
   async run(ctx) {
     const { disk, partition: number } = diskAndResizePartition(ctx);
@@ -72,7 +71,7 @@ export const fixPartitionTable: Task = {
     }
     return { SWAP_PARTITION: partitionsOf(ctx).path(disk, swap.number) };
   },
-};
+});
 
 interface SwapRequest {
   readonly number: number;

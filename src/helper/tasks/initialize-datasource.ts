@@ -1,6 +1,7 @@
 import { SEED_DIR, ensureSeedDir, writeCloudConfig, writePerOnceScript } from '../linux/cloud-init.ts';
 import { MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
 import { envFlag, envSecretText, envText, guestRoot } from '../linux/task-env.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task } from '../task.ts';
 
 const NAME = 'InitializeDatasource';
@@ -53,13 +54,12 @@ logcfg: *log_base
  * meta-data naming the instance and the cloud_userdata the user gave, which a
  * first-boot script empties once used (snf-image's 35InitializeDatasource).
  */
-export const initializeDatasource: Task = {
+export const initializeDatasource: Task = declareTask({
   name: NAME,
   priority: PRIORITY,
   ...MOUNTED_TASK_ORDER,
   families: ['linux'],
   requires: ['TARGET'],
-  uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: true },
   async run(ctx) {
     if (!envFlag(ctx, 'PROPERTY_CLOUD_INIT')) {
@@ -77,4 +77,4 @@ export const initializeDatasource: Task = {
     await guest.writeFile(`${SEED_DIR}/user-data`, Buffer.from(userData, 'base64'), { mode: 0o600, uid: 0, gid: 0 });
     await writePerOnceScript(guest, 'clear_user_data.sh', `: > '${SEED_DIR}/user-data'\n`, debug);
   },
-};
+});

@@ -9,6 +9,7 @@ import { GuestRoot } from '../linux/guest-path.ts';
 import { envText } from '../linux/task-env.ts';
 import { partitionExists } from '../partition-nodes.ts';
 import { assertMountedReadWrite, ufsMountRequest } from '../bsd/ufs.ts';
+import { declareTask } from '../declare-task.ts';
 import type { Task, TaskContext } from '../task.ts';
 import { mountsOf, partitionsOf, required } from './disk-task.ts';
 
@@ -24,14 +25,12 @@ const SELECTING_OPTIONS = /^(subvol|subvolid)=/;
  * 30MountImage). Mountpoints are resolved inside the guest, so a symlink in
  * the image cannot send a mount outside it.
  */
-export const mountImage: Task = {
+export const mountImage: Task = declareTask({
   name: 'MountImage',
   priority: 30,
   runAfter: ['FilesystemResizeUnmounted'],
-  runBefore: [],
   families: ['linux', 'windows', 'windows-legacy', 'freebsd', 'openbsd', 'netbsd'],
   requires: ['DEV', 'PROPERTY_ROOT_PARTITION'],
-  uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: false },
   async run(ctx) {
     const disk = required(ctx, 'DEV');
@@ -51,7 +50,7 @@ export const mountImage: Task = {
     if (family === 'linux') await mountFstabEntries(ctx, disk, target);
     return { TARGET: target };
   },
-};
+});
 
 async function mountFstabEntries(ctx: TaskContext, disk: string, target: string): Promise<void> {
   const guest = new GuestRoot(target);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSecret } from '../../effects/secret.ts';
 import { SnfImageError } from '../../errors.ts';
-import { MOUNTED_TASK_ATTRIBUTES, MOUNTED_TASK_ORDER } from '../linux/mounted-task.ts';
+import { mountedTask } from '../linux/mounted-task.ts';
 import { envText, guestRoot } from '../linux/task-env.ts';
 import type { Task } from '../task.ts';
 import type { TaskEnv } from '../../../machines/helper/task-declaration.ts';
@@ -15,16 +15,12 @@ import { OS_FAMILIES, UNIX_FAMILIES } from '../../../machines/helper/task-declar
  * environment as SNF_IMAGE_* (snf-image's 70RunCustomTask). A failure fails
  * the deployment.
  */
-export const runCustomTask: Task = {
+export const runCustomTask: Task = mountedTask({
   name: 'RunCustomTask',
   priority: 70,
-  ...MOUNTED_TASK_ORDER,
   // The program runs in the helper, so a Windows guest's volume is as open to it as a Linux one.
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES, whenSet: ['PROPERTY_CUSTOM_TASK'] },
-  requires: ['TARGET'],
-  uses: [],
-  attributes: MOUNTED_TASK_ATTRIBUTES,
   async run(ctx) {
     const encoded = envText(ctx.env, 'PROPERTY_CUSTOM_TASK')?.trim();
     if (!encoded) {
@@ -46,7 +42,7 @@ export const runCustomTask: Task = {
       await fs.rm(dir, { recursive: true, force: true });
     }
   },
-};
+});
 
 /**
  * The task values as SNF_IMAGE_* variables. Secrets (passwords, keys, user

@@ -1,4 +1,5 @@
 import { rmdir } from 'node:fs/promises';
+import { declareTask } from '../declare-task.ts';
 import type { Task } from '../task.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
 import { ntfsDaemonsUnder, waitForExit } from '../windows/ntfs-daemons.ts';
@@ -10,14 +11,12 @@ import { mountsOf, required } from './disk-task.ts';
  * the ntfs-3g processes of NTFS mounts to exit; then removes the TARGET
  * directory.
  */
-export const umountImage: Task = {
+export const umountImage: Task = declareTask({
   name: 'UmountImage',
   priority: 80,
   runAfter: ['MountImage'],
-  runBefore: [],
   families: OS_FAMILIES,
   requires: ['TARGET'],
-  uses: [],
   attributes: { excludable: false, fsResizeExcludable: false, mountedExcludable: true, cloudInitExcludable: false, overwritable: false },
   async run(ctx) {
     const target = required(ctx, 'TARGET');
@@ -26,4 +25,4 @@ export const umountImage: Task = {
     await waitForExit(ctx, ntfsDaemons);
     await rmdir(target);
   },
-};
+});

@@ -1,16 +1,9 @@
+import type { BackendRegistry } from './backend-registry.ts';
 import type { BackendsConfig } from './backends-config.ts';
-import { EmptyImage, NoSuitableBackend, UnknownBackend } from './backend-errors.ts';
+import { EmptyImage, NoSuitableBackend } from './backend-errors.ts';
 import type { DestinationBackend } from './destination-backend.ts';
-import { localDestination } from './local-destination.ts';
-import { localSource } from './local-source.ts';
-import { networkSource } from './network-source.ts';
 import { nullSource } from './null-source.ts';
 import { orderBackends } from './priority.ts';
-import type { SourceBackend } from './source-backend.ts';
-import { uriDestination } from './uri-destination.ts';
-
-export const SOURCE_BACKENDS: readonly SourceBackend[] = [localSource, networkSource, nullSource];
-export const DESTINATION_BACKENDS: readonly DestinationBackend[] = [localDestination, uriDestination];
 
 export interface BackendSelection {
   readonly source: { readonly backend: string; readonly size?: number };
@@ -26,15 +19,16 @@ export interface BackendSelection {
  */
 export async function chooseBackends(
   input: { imageId: string; disk: string; config: BackendsConfig },
+  registry: BackendRegistry,
   signal: AbortSignal,
 ): Promise<BackendSelection> {
   const { imageId, disk, config } = input;
   const warnings: string[] = [];
-  const sources = await orderBackends('src', SOURCE_BACKENDS, config.backendsConfigDir, warnings);
+  const sources = await orderBackends('src', registry.sources, config.backendsConfigDir, warnings);
   const source = sources.find((b) => b.accepts(imageId));
   if (source === undefined) throw new NoSuitableBackend('src', imageId, sources.map((b) => b.name));
 
-  const destinations = await orderBackends('dst', DESTINATION_BACKENDS, config.backendsConfigDir, warnings);
+  const destinations = await orderBackends('dst', registry.destinations, config.backendsConfigDir, warnings);
   let destination: DestinationBackend | undefined;
   for (const candidate of destinations) {
     if (await candidate.accepts(disk)) {
@@ -52,16 +46,4 @@ export async function chooseBackends(
     destination: { backend: destination.name, path: disk },
     warnings,
   };
-}
-
-export function sourceBackendNamed(name: string): SourceBackend {
-  const backend = SOURCE_BACKENDS.find((b) => b.name === name);
-  if (backend === undefined) throw new UnknownBackend('src', name);
-  return backend;
-}
-
-export function destinationBackendNamed(name: string): DestinationBackend {
-  const backend = DESTINATION_BACKENDS.find((b) => b.name === name);
-  if (backend === undefined) throw new UnknownBackend('dst', name);
-  return backend;
 }

@@ -46,7 +46,6 @@ export function createUriDestination(countNbdDevices: () => Promise<number> = nb
   };
 }
 
-export const uriDestination = createUriDestination();
 
 export async function detachNbd(resource: Resource, processes: Processes): Promise<void> {
   await processes.run('qemu-nbd', ['-d', resource.id]);

@@ -3,7 +3,7 @@ import type { BackendsConfig } from '../backends/backends-config.ts';
 import { EmptyImage } from '../backends/backend-errors.ts';
 import { printableUrl } from '../backends/network-source.ts';
 import { nullSource } from '../backends/null-source.ts';
-import { sourceBackendNamed } from '../backends/select-backends.ts';
+import { sourceBackendNamed, type BackendRegistry } from '../backends/backend-registry.ts';
 import { COMPRESSION_MAGIC_BYTES, detectCompression } from '../image-format/compression.ts';
 import { decompressedSource } from '../image-format/decompressed-source.ts';
 import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-format.ts';
@@ -52,17 +52,17 @@ export class InvalidImageChecksum extends SnfImageError {
  * where the disk is made to read as zeros (sparse-writer.ts). With
  * img_checksum the fetched bytes are hashed on the way and a mismatch fails
  * the copy. An empty image (img_id null) writes nothing, not even an MBR:
- * the disk is customized as it is. The source and the disk are closed
- * whatever happens.
+ * the disk is customized as it is. The source (input.source, a back-end of
+ * `backends`) and the disk are closed whatever happens.
  */
-export async function copyImage(input: CopyImageInput, ctx: EffectContext): Promise<CopySummary> {
+export async function copyImage(input: CopyImageInput, ctx: EffectContext, backends: BackendRegistry): Promise<CopySummary> {
   if (ctx.signal.aborted) throw new AbortedError('copyImage');
   const format = parseImageFormat(input.format);
   const expected = input.checksum === undefined || input.checksum === '' ? undefined : parseImageChecksum(input.checksum);
   if (input.checksum && expected === undefined) throw new InvalidImageChecksum(input.checksum);
   const options = { ...DEFAULT_COPY_OPTIONS, progressIntervalMs: input.progressIntervalMs ?? DEFAULT_COPY_OPTIONS.progressIntervalMs };
   const name = imageName(input.imageId);
-  const image = await sourceBackendNamed(input.source).open(input.imageId, input.config, ctx.signal);
+  const image = await sourceBackendNamed(backends, input.source).open(input.imageId, input.config, ctx.signal);
   let source: ByteSource = image;
   try {
     return await copyOpened();

@@ -6,9 +6,10 @@ import { AbortedError, describeFailure, type Effect, type EffectContext } from '
 import { SnfImageError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { HelperExit, HelperResult, HelperSignal } from '../../../machines/host/ports.ts';
-import { TRACE_PREFIX } from '../../helper/helper-args.ts';
+import { traceEventSchema, type TraceEvent } from '../../effects/trace.ts';
 import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monitor-parser.ts';
 import { childEnvironment } from '../../effects/child-environment.ts';
+import { TraceChannelParser } from '../../protocol/trace-channel.ts';
 
 /**
  * The file descriptor the helper process writes the monitor channel to. It
@@ -16,6 +17,9 @@ import { childEnvironment } from '../../effects/child-environment.ts';
  * `-chardev socket,fd=3`.
  */
 export const MONITOR_CHANNEL_FD = 3;
+
+/** The file descriptor of the trace channel, a socket like the monitor's. */
+export const TRACE_CHANNEL_FD = 4;
 
 /** The program that is the helper VM: qemu, or a stand-in in tests. */
 export interface HelperProcessSpec {
@@ -35,18 +39,19 @@ export class HelperLaunchFailed extends SnfImageError {
  * ended. Emits `helper.started` ({ pid }), then `helper.monitor`
  * ({ message }) per monitor message; a helper that breaks the monitor
  * protocol gets one `helper.monitorFailed` ({ error }) and is no longer
- * listened to. Console lines (stdout and stderr) go to the log as `HELPER:`
- * lines. Whatever ends the run, nothing of the group is left running: when
+ * listened to. The helper's trace events go to `onTrace` as they arrive; a
+ * line that is not a trace event is logged and dropped. Console lines
+ * (stdout and stderr) go to the log as `HELPER:` lines. Whatever ends the run, nothing of the group is left running: when
  * the VM exits, what it left behind is killed; when the signal aborts, the
  * whole group is killed and the effect rejects with AbortedError.
  */
-export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperProcessSpec, HelperExit> {
+export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: (event: TraceEvent) => void }): Effect<HelperProcessSpec, HelperExit> {
   return (spec, ctx) =>
     new Promise((resolve, reject) => {
       // A child made per run takes the level the configuration set (LOG_LEVEL, IMAGE_DEBUG) after this factory ran.
       const log = deps.log.child({ component: 'helper' });
       if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
-      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
+      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
       const pid = child.pid;
       if (pid === undefined) {
         child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));
@@ -57,17 +62,18 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
       ctx.emit({ type: 'helper.started', pid });
 
       // stdio is all pipes past stdin, so these streams exist.
-      // The helper's own trace comes on the console too; it is for debugging, not for every log.
-      const consoleLine = (line: string) => (line.startsWith(TRACE_PREFIX) ? log.debug(`HELPER: ${line}`) : log.info(`HELPER: ${line}`));
+      const consoleLine = (line: string) => log.info(`HELPER: ${line}`);
       forEachLine(child.stdout!, consoleLine);
       forEachLine(child.stderr!, consoleLine);
       const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
+      const trace = listenToTrace(child.stdio[TRACE_CHANNEL_FD] as Readable, deps.onTrace, log);
 
       // The helper's own exit ends the run; anything it started goes with it.
       child.once('exit', killGroup);
       child.once('close', (exitCode, signal) => {
         ctx.signal.removeEventListener('abort', killGroup);
         monitor.end();
+        trace.end();
         if (ctx.signal.aborted) reject(new AbortedError('runHelper'));
         else resolve({ exitCode, signal });
       });
@@ -92,6 +98,26 @@ function listenToMonitor(channel: Readable, emit: EffectContext['emit'], log: Lo
   // Data keeps being read after a failure, so the helper never blocks on a full channel.
   channel.on('data', (chunk: Buffer) => parse(() => parser.push(decoder.write(chunk))));
   return { end: () => parse(() => parser.push(decoder.end()).concat(parser.end())) };
+}
+
+function listenToTrace(channel: Readable, onTrace: (event: TraceEvent) => void, log: Logger) {
+  const parser = new TraceChannelParser();
+  const decoder = new StringDecoder('utf8');
+  const take = ({ values, errors }: ReturnType<TraceChannelParser['push']>) => {
+    for (const error of errors) log.warn(error.message);
+    for (const value of values) {
+      const parsed = traceEventSchema.safeParse(value);
+      if (parsed.success) onTrace(parsed.data);
+      else log.warn({ issue: parsed.error.issues[0]?.message }, 'a helper trace line is not a trace event: dropped');
+    }
+  };
+  channel.on('data', (chunk: Buffer) => take(parser.push(decoder.write(chunk))));
+  return {
+    end: () => {
+      take(parser.push(decoder.end()));
+      take(parser.end());
+    },
+  };
 }
 
 function forEachLine(stream: Readable, onLine: (line: string) => void): void {

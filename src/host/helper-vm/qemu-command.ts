@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { diskDevice, hasFloppyController, helperDeviceNames, type MachineType } from './helper-devices.ts';
-import { MONITOR_CHANNEL_FD } from './helper-vm.ts';
+import { MONITOR_CHANNEL_FD, TRACE_CHANNEL_FD } from './helper-vm.ts';
+import { HELPER_CHANNELS } from '../../protocol/helper-channels.ts';
+import { ACTIVATE_HELPER, DEBUG_HELPER, KERNEL_ARGS } from '../../protocol/kernel-command-line.ts';
 import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
 
 export type Accelerator = 'kvm' | 'tcg';
@@ -18,7 +20,7 @@ export interface HelperLaunchSpec {
   readonly memoryMiB: number;
   /** HELPER_USER: qemu drops to it once its files are open. */
   readonly user: string;
-  /** HELPER_DEBUG: the helper opens a root shell on ttyS3 (a pty) when a task fails. */
+  /** HELPER_DEBUG: when the helper program fails, a root shell waits on ttyS3, a pty the operator opens with screen or socat. */
   readonly debug: boolean;
   /** INSTANCE_HV_disk_type. */
   readonly diskType: string;
@@ -63,9 +65,10 @@ export const ACCELERATOR_ARGS: Record<Accelerator, readonly string[]> = {
 /**
  * The helper VM's command line. It has no network device and no defaults,
  * sees its root read-only and the instance disks before the config device
- * (virtio disks are named in command-line order), and talks on three serial
- * ports: ttyS0 the console (qemu's stdout), ttyS1 the result file, ttyS2 the
- * monitor channel (file descriptor MONITOR_CHANNEL_FD, a socket the host reads).
+ * (virtio disks are named in command-line order), and talks on four serial
+ * ports (src/protocol/helper-channels.ts): the console (qemu's stdout), the
+ * result file, and the monitor and trace channels (file descriptors
+ * MONITOR_CHANNEL_FD and TRACE_CHANNEL_FD, sockets the host reads).
  */
 export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
   const { devices, rulesDevice } = helperDeviceNames({ machine: spec.machine, diskType: spec.diskType, diskCount: spec.instanceDisks.length });
@@ -99,9 +102,10 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     'rodata=off',
     'cryptomgr.notests',
     'hypervisor=kvm',
-    'snf_image_activate_helper',
-    ...(spec.debug ? ['snf_image_debug_helper'] : []),
-    `rules_dev=${rulesDevice}`,
+    ACTIVATE_HELPER,
+    // HELPER_DEBUG: the trace's port carries the root shell instead, so the trace goes to the console log.
+    ...(spec.debug ? [DEBUG_HELPER, `${KERNEL_ARGS.trace}=${HELPER_CHANNELS.console.device}`] : []),
+    `${KERNEL_ARGS.rulesDevice}=${rulesDevice}`,
     ...(spec.extraKernelArgs ?? []),
   ];
 
@@ -127,10 +131,10 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     ...(scsi ? ['-device', `virtio-scsi-${bus},id=scsi`] : []),
     ...instanceDisks,
     ...configDisk,
-    ...serial(0, 'console', 'stdio'),
-    ...serial(1, 'result', 'file', `path=${optionValue(spec.resultPath)}`),
-    ...serial(2, 'monitor', 'socket', `fd=${MONITOR_CHANNEL_FD}`),
-    ...(spec.debug ? serial(3, 'debug', 'pty') : []),
+    ...serial(HELPER_CHANNELS.console.index, 'console', 'stdio'),
+    ...serial(HELPER_CHANNELS.result.index, 'result', 'file', `path=${optionValue(spec.resultPath)}`),
+    ...serial(HELPER_CHANNELS.monitor.index, 'monitor', 'socket', `fd=${MONITOR_CHANNEL_FD}`),
+    ...(spec.debug ? serial(HELPER_CHANNELS.trace.index, 'debug', 'pty') : serial(HELPER_CHANNELS.trace.index, 'trace', 'socket', `fd=${TRACE_CHANNEL_FD}`)),
   ];
   return { command: spec.qemu, args, devices, rulesDevice };
 }

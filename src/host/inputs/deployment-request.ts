@@ -134,6 +134,20 @@ export async function verifyParameters({ env, files }: Omit<LoadInputs, 'fetch'>
   return { warnings };
 }
 
+/**
+ * TRACE_DIR as the configuration sets it, read on its own: a run that failed
+ * validation still writes its trace where the operator looks for traces.
+ * Undefined when the configuration does not set it or cannot be read.
+ */
+export async function configuredTraceDir(env: Environment, files: InputFiles): Promise<string | undefined> {
+  try {
+    const given = (await readSettingsLayers(env, files)).get('TRACE_DIR')?.value;
+    return given === undefined || given === '' ? undefined : given;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The configuration files overlaid by the variant's file: settings and OS parameter defaults. */
 async function readSettingsLayers(env: Environment, files: InputFiles): Promise<ValueLayer> {
   const configLayer = await readConfigFiles(configFilePaths(env), files);

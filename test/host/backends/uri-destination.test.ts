@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
 import type { Processes, RunResult } from '../../../src/effects/processes.ts';
-import { createUriDestination, detachNbd, NbdUnavailable, uriDestination } from '../../../src/host/backends/uri-destination.ts';
+import { standardBackends } from '../../../src/host/backends/backend-registry.ts';
+import { createUriDestination, detachNbd, NbdUnavailable } from '../../../src/host/backends/uri-destination.ts';
+
+const uriDestination = createUriDestination();
 import { createImageTransferEffects } from '../../../src/host/image-transfer.ts';
 
 /** A Processes port that answers from a table of command lines and remembers them. */
@@ -82,7 +85,7 @@ describe('uri destination back-end', () => {
     await writeFile(join(dir, 'image.img'), image);
     const port = 20000 + Math.floor(Math.random() * 20000);
     const server = spawn('qemu-nbd', ['-f', 'raw', '-b', '127.0.0.1', '-p', String(port), '-t', exported], { stdio: 'ignore' });
-    const effects = createImageTransferEffects({ processes: realProcesses });
+    const effects = createImageTransferEffects({ processes: realProcesses, backends: standardBackends() });
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
       const attached = await effects.attachDestination({ backend: 'uri', disk: `nbd://127.0.0.1:${port}` }, ctx);

@@ -14,6 +14,9 @@ import { DiskTooSmall } from '../../../src/host/copy/disk-writer.ts';
 import { rawDisk } from '../image-format/image-fixtures.ts';
 import { startImageServer } from './image-server.ts';
 import { processHasOpen } from './open-files.ts';
+import { standardBackends } from '../../../src/host/backends/backend-registry.ts';
+
+const backends = standardBackends();
 
 const MiB = 1024 * 1024;
 const RAW = rawDisk();
@@ -53,7 +56,7 @@ describe('compressed diskdump images', () => {
     it(`decompresses a ${kind} image told by its magic bytes, not its name`, async () => {
       await writeFile(join(dir, `${kind}.img`), compressed(kind));
       const disk = await staleDisk(`${kind}.disk`);
-      const summary = await copyImage(input(`${kind}.img`, disk), ctx());
+      const summary = await copyImage(input(`${kind}.img`, disk), ctx(), backends);
       assert.equal(summary.bytes, RAW.length);
       const written = await readFile(disk);
       assert.ok(written.subarray(0, RAW.length).equals(RAW), 'the zero runs read as zeros, not as the stale bytes');
@@ -66,7 +69,7 @@ describe('compressed diskdump images', () => {
       const whole = compressed(kind);
       await writeFile(join(dir, `cut-${kind}.img`), whole.subarray(0, Math.floor(whole.length * 0.6)));
       const disk = await staleDisk(`cut-${kind}.disk`);
-      await assert.rejects(copyImage(input(`cut-${kind}.img`, disk), ctx()), (error: Error) => {
+      await assert.rejects(copyImage(input(`cut-${kind}.img`, disk), ctx(), backends), (error: Error) => {
         assert.ok(error instanceof CorruptCompressedImage, String(error));
         assert.match(error.message, new RegExp(`image "cut-${kind}\\.img" is ${kind}-compressed and cannot be decompressed: .+; the image file is truncated or damaged`));
         return true;
@@ -79,7 +82,7 @@ describe('compressed diskdump images', () => {
     const server = await startImageServer(compressed('zstd'));
     try {
       const disk = await staleDisk('http-zstd.disk');
-      await copyImage(input(`${server.url}/image.img`, disk), ctx());
+      await copyImage(input(`${server.url}/image.img`, disk), ctx(), backends);
       assert.ok((await readFile(disk)).subarray(0, RAW.length).equals(RAW));
     } finally {
       await server.close();
@@ -89,7 +92,7 @@ describe('compressed diskdump images', () => {
   it('reports the cut download, not the decompressor, when an xz download breaks', async () => {
     const server = await startImageServer(compressed('xz'));
     try {
-      await assert.rejects(copyImage(input(`${server.url}/drop.img`, await staleDisk('drop-xz.disk')), ctx()), /downloading the image from http:\/\/127\.0\.0\.1:\d+\/drop\.img failed: the connection was lost/);
+      await assert.rejects(copyImage(input(`${server.url}/drop.img`, await staleDisk('drop-xz.disk')), ctx(), backends), /downloading the image from http:\/\/127\.0\.0\.1:\d+\/drop\.img failed: the connection was lost/);
     } finally {
       await server.close();
     }
@@ -98,21 +101,21 @@ describe('compressed diskdump images', () => {
   it('fails at the first write past the end when the decompressed image outgrows the disk', async () => {
     await writeFile(join(dir, 'big.img'), compressed('zstd'));
     const disk = await staleDisk('small.disk', 2 * MiB);
-    await assert.rejects(copyImage(input('big.img', disk), ctx()), (error: Error) => error instanceof DiskTooSmall && /^image "big\.img": the image does not fit disk .*small\.disk/.test(error.message));
+    await assert.rejects(copyImage(input('big.img', disk), ctx(), backends), (error: Error) => error instanceof DiskTooSmall && /^image "big\.img": the image does not fit disk .*small\.disk/.test(error.message));
   });
 
   it('refuses a compressed extdump, which needs its size before the first byte', async () => {
     await writeFile(join(dir, 'fs.img'), compressed('gzip'));
-    await assert.rejects(copyImage(input('fs.img', await staleDisk('fs.disk'), { format: 'extdump' }), ctx()), ImageSizeUnknown);
+    await assert.rejects(copyImage(input('fs.img', await staleDisk('fs.disk'), { format: 'extdump' }), ctx(), backends), ImageSizeUnknown);
   });
 
   it('checks img_checksum on the compressed bytes as fetched', async () => {
     const image = compressed('xz');
     await writeFile(join(dir, 'summed.img.xz'), image);
     const sum = createHash('sha256').update(image).digest('hex');
-    await copyImage(input('summed.img.xz', await staleDisk('summed.disk'), { checksum: `sha256:${sum.toUpperCase()}` }), ctx());
+    await copyImage(input('summed.img.xz', await staleDisk('summed.disk'), { checksum: `sha256:${sum.toUpperCase()}` }), ctx(), backends);
     const wrong = createHash('sha256').update(RAW).digest('hex');
-    await assert.rejects(copyImage(input('summed.img.xz', await staleDisk('wrong.disk'), { checksum: `sha256:${wrong}` }), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('summed.img.xz', await staleDisk('wrong.disk'), { checksum: `sha256:${wrong}` }), ctx(), backends), (error: Error) => {
       assert.ok(error instanceof ChecksumMismatch);
       assert.match(error.message, new RegExp(`image "summed\\.img\\.xz" does not match img_checksum: its sha256 is ${sum}, img_checksum says ${wrong}`));
       return true;
@@ -123,8 +126,8 @@ describe('compressed diskdump images', () => {
     const server = await startImageServer(RAW);
     try {
       const sum = createHash('sha512').update(RAW).digest('hex');
-      await copyImage(input(`${server.url}/chunked.img`, await staleDisk('sha512.disk'), { checksum: `sha512:${sum}` }), ctx());
-      await assert.rejects(copyImage(input(`${server.url}/chunked.img`, await staleDisk('sha512-bad.disk'), { checksum: `sha512:${'0'.repeat(128)}` }), ctx()), ChecksumMismatch);
+      await copyImage(input(`${server.url}/chunked.img`, await staleDisk('sha512.disk'), { checksum: `sha512:${sum}` }), ctx(), backends);
+      await assert.rejects(copyImage(input(`${server.url}/chunked.img`, await staleDisk('sha512-bad.disk'), { checksum: `sha512:${'0'.repeat(128)}` }), ctx(), backends), ChecksumMismatch);
     } finally {
       await server.close();
     }

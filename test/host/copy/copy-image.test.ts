@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
 import { EmptyImage } from '../../../src/host/backends/backend-errors.ts';
+import { standardBackends } from '../../../src/host/backends/backend-registry.ts';
 import { ImageDownloadFailed } from '../../../src/host/backends/network-source.ts';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
 import { ImageSizeMismatch } from '../../../src/host/copy/copy-stream.ts';
@@ -19,6 +20,7 @@ import { processHasOpen } from './open-files.ts';
 /** 9 MiB and a few bytes: more than two copy buffers, and a tail that is not sector-aligned. */
 const IMAGE = randomBytes(9 * 1024 * 1024 + 123);
 const MiB = 1024 * 1024;
+const backends = standardBackends();
 
 describe('copyImage', () => {
   let dir: string;
@@ -50,7 +52,7 @@ describe('copyImage', () => {
 
   it('writes a local diskdump into a bigger file disk without truncating it or touching its tail', async () => {
     const disk = await fileDisk('bigger.disk', 16 * MiB);
-    const summary = await copyImage(input('local://debian.img', 'local', disk), ctx());
+    const summary = await copyImage(input('local://debian.img', 'local', disk), ctx(), backends);
     assert.equal(summary.bytes, IMAGE.length);
     const written = await readFile(disk);
     assert.equal(written.length, 16 * MiB);
@@ -60,7 +62,7 @@ describe('copyImage', () => {
 
   it('reports progress as image-copy-progress does, ending at 100%', async () => {
     const disk = await fileDisk('progress.disk', 16 * MiB);
-    await copyImage(input('debian.img', 'local', disk), ctx());
+    await copyImage(input('debian.img', 'local', disk), ctx(), backends);
     const last = events.at(-1);
     assert.deepEqual(last, { type: 'copy.progress', position: IMAGE.length, total: IMAGE.length, progress: 100 });
     const positions = events.map((e) => e.position as number);
@@ -70,7 +72,7 @@ describe('copyImage', () => {
 
   it('puts an extdump behind a 1 MiB MBR whose partition 1 holds the image', async () => {
     const disk = await fileDisk('extdump.disk', 12 * MiB);
-    const summary = await copyImage(input('debian.img', 'local', disk, 'extdump'), ctx());
+    const summary = await copyImage(input('debian.img', 'local', disk, 'extdump'), ctx(), backends);
     assert.equal(summary.bytes, MBR_PREFIX_BYTES + IMAGE.length);
     const written = await readFile(disk);
     assert.ok(written.subarray(MBR_PREFIX_BYTES, MBR_PREFIX_BYTES + IMAGE.length).equals(IMAGE));
@@ -79,14 +81,14 @@ describe('copyImage', () => {
 
   it('downloads an image with Content-Length', async () => {
     const disk = await fileDisk('http.disk', 10 * MiB);
-    await copyImage(input(`${server.url}/image.img`, 'network', disk), ctx());
+    await copyImage(input(`${server.url}/image.img`, 'network', disk), ctx(), backends);
     assert.ok((await readFile(disk)).subarray(0, IMAGE.length).equals(IMAGE));
     assert.equal(events.at(-1)?.total, IMAGE.length);
   });
 
   it('downloads an image without Content-Length, reporting positions without a total', async () => {
     const disk = await fileDisk('chunked.disk', 10 * MiB);
-    const summary = await copyImage(input(`${server.url}/chunked.img`, 'network', disk), ctx());
+    const summary = await copyImage(input(`${server.url}/chunked.img`, 'network', disk), ctx(), backends);
     assert.equal(summary.bytes, IMAGE.length);
     assert.ok((await readFile(disk)).subarray(0, IMAGE.length).equals(IMAGE));
     assert.deepEqual(events.at(-1), { type: 'copy.progress', position: IMAGE.length });
@@ -94,14 +96,14 @@ describe('copyImage', () => {
 
   it('downloads a URL with a query string as it is', async () => {
     const disk = await fileDisk('signed.disk', 10 * MiB);
-    await copyImage(input(`${server.url}/signed.img?${SIGNED_QUERY}`, 'network', disk), ctx());
+    await copyImage(input(`${server.url}/signed.img?${SIGNED_QUERY}`, 'network', disk), ctx(), backends);
     assert.ok((await readFile(disk)).subarray(0, IMAGE.length).equals(IMAGE));
   });
 
   for (const path of ['/drop.img', '/drop-chunked.img']) {
     it(`fails, never succeeds, when the connection drops mid-stream (${path})`, async () => {
       const disk = await fileDisk('dropped.disk', 10 * MiB);
-      await assert.rejects(copyImage(input(`${server.url}${path}`, 'network', disk), ctx()), (error: Error) => {
+      await assert.rejects(copyImage(input(`${server.url}${path}`, 'network', disk), ctx(), backends), (error: Error) => {
         assert.ok(error instanceof ImageDownloadFailed || error instanceof ImageSizeMismatch, String(error));
         return true;
       });
@@ -112,19 +114,19 @@ describe('copyImage', () => {
   it('names the HTTP status of a missing image and hides the query string', async () => {
     const disk = await fileDisk('missing.disk', MiB);
     await assert.rejects(
-      copyImage(input(`${server.url}/nothing.img?token=secret`, 'network', disk), ctx()),
+      copyImage(input(`${server.url}/nothing.img?token=secret`, 'network', disk), ctx(), backends),
       (error: Error) => error instanceof ImageDownloadFailed && /404/.test(error.message) && !error.message.includes('secret'),
     );
   });
 
   it('refuses an image bigger than the disk before writing anything', async () => {
     const disk = await fileDisk('small.disk', 4 * MiB);
-    await assert.rejects(copyImage(input('debian.img', 'local', disk), ctx()), DiskTooSmall);
+    await assert.rejects(copyImage(input('debian.img', 'local', disk), ctx(), backends), DiskTooSmall);
     assert.ok((await readFile(disk)).every((b) => b === 0xee));
   });
 
   it('rejects an unknown img_format naming the valid ones', async () => {
-    await assert.rejects(copyImage(input('debian.img', 'local', '/nonexistent', 'vmdk'), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('debian.img', 'local', '/nonexistent', 'vmdk'), ctx(), backends), (error: Error) => {
       assert.ok(error instanceof UnknownImageFormat);
       assert.match(error.message, /"vmdk".*diskdump, extdump, ntfsdump, qcow2/);
       return true;
@@ -135,14 +137,14 @@ describe('copyImage', () => {
     await writeFile(join(dir, 'empty.img'), '');
     for (const [imageId, source] of [['local://empty.img', 'local'], [`${server.url}/empty-chunked.img`, 'network']] as const) {
       const disk = await fileDisk('empty.disk', 2 * MiB);
-      await assert.rejects(copyImage(input(imageId, source, disk), ctx()), EmptyImage);
+      await assert.rejects(copyImage(input(imageId, source, disk), ctx(), backends), EmptyImage);
       assert.ok((await readFile(disk)).every((b) => b === 0xee), `${source}: the disk is untouched`);
     }
   });
 
   it('writes nothing for img_id null, whatever the format', async () => {
     const disk = await fileDisk('null.disk', 2 * MiB);
-    const summary = await copyImage(input('null', 'null', disk, 'extdump'), ctx());
+    const summary = await copyImage(input('null', 'null', disk, 'extdump'), ctx(), backends);
     assert.equal(summary.bytes, 0);
     assert.ok((await readFile(disk)).every((b) => b === 0xee));
     assert.deepEqual(events, [{ type: 'copy.progress', position: 0, total: 0, progress: 0 }]);
@@ -154,7 +156,7 @@ describe('copyImage', () => {
     const copying = copyImage(input(`${server.url}/stall.img`, 'network', disk), {
       signal: controller.signal,
       emit: () => {},
-    });
+    }, backends);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(processHasOpen(disk), true, 'the disk is open while copying');
     controller.abort();
@@ -168,7 +170,7 @@ describe('copyImage', () => {
     const backing = await fileDisk('loop.disk', 12 * MiB);
     const device = attachLoop(backing);
     try {
-      const summary = await copyImage(input(`${server.url}/image.img`, 'network', device, 'ntfsdump'), ctx());
+      const summary = await copyImage(input(`${server.url}/image.img`, 'network', device, 'ntfsdump'), ctx(), backends);
       assert.equal(summary.bytes, MBR_PREFIX_BYTES + IMAGE.length);
       assert.equal(processHasOpen(device), false);
     } finally {
@@ -190,7 +192,7 @@ describe('copyImage', () => {
         emit: (event) => {
           if ((event.position as number) > 0) controller.abort();
         },
-      });
+      }, backends);
       await assert.rejects(copying, AbortedError);
       assert.equal(processHasOpen(device), false);
     } finally {
@@ -211,7 +213,7 @@ describe('copyImage', () => {
           void truncate(shrinking, 5 * MiB);
         }
       },
-    });
+    }, backends);
     await assert.rejects(result, ImageSizeMismatch);
   });
 });

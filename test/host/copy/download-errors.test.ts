@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
 import { startImageServer, type ImageServer } from './image-server.ts';
 import { processHasOpen } from './open-files.ts';
+import { standardBackends } from '../../../src/host/backends/backend-registry.ts';
+
+const backends = standardBackends();
 
 const MiB = 1024 * 1024;
 const IMAGE = randomBytes(3 * MiB);
@@ -42,7 +45,7 @@ describe('a download that goes wrong', () => {
     it(`fails naming the URL when the server ${what}`, async () => {
       const disk = join(dir, `${path.slice(1)}.disk`);
       await writeFile(disk, Buffer.alloc(4 * MiB, 0xee));
-      await assert.rejects(copyImage(input(path, disk), ctx), (error: Error) => {
+      await assert.rejects(copyImage(input(path, disk), ctx, backends), (error: Error) => {
         assert.match(error.message, new RegExp(`http://127\\.0\\.0\\.1:\\d+${path.replace('.', '\\.')}\\?\\.\\.\\.`));
         assert.match(error.message, reason);
         assert.doesNotMatch(error.message, /secret/);

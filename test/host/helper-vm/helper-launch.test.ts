@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import type { EffectEvent } from '../../../src/effects/effect.ts';
+import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
 import { createConfigDeviceWriter } from '../../../src/host/config-device/config-device.ts';
 import type { DiskType, MachineType } from '../../../src/host/helper-vm/helper-devices.ts';
@@ -13,12 +12,15 @@ import { createRunHelper, readResult } from '../../../src/host/helper-vm/helper-
 import { qemuCommand } from '../../../src/host/helper-vm/qemu-command.ts';
 import { detectQemuVersion } from '../../../src/host/helper-vm/qemu-version.ts';
 import { multibootStub } from '../../fixtures/multiboot-stub.ts';
+import { capturedLog } from '../../support/captured-log.ts';
 
 /**
  * The real qemu, under TCG, on the exact command line the helper gets, with
- * a stub kernel that answers on the three serial ports: proves the machine,
+ * a stub kernel that answers on the four serial ports: proves the machine,
  * disk, config-device and serial options boot together on each machine type.
  */
+const STUB_TRACE_EVENT = { kind: 'log', seq: 0, at: 5, level: 'info', msg: 'stub trace' };
+
 describe('helper VM launch with qemu', () => {
   const qemu = 'qemu-system-x86_64';
   const ctx = { signal: new AbortController().signal, emit: () => {} };
@@ -27,7 +29,7 @@ describe('helper VM launch with qemu', () => {
     dir = await mkdtemp(join(tmpdir(), 'helper-launch-test-'));
     const helperDir = join(dir, 'helper');
     await mkdir(helperDir);
-    await writeFile(join(helperDir, 'kernel'), multibootStub({ console: 'stub console\n', result: 'SUCCESS\r\n', monitor: 'TASK_START:Stub\nTASK_END:Stub\n' }));
+    await writeFile(join(helperDir, 'kernel'), multibootStub({ console: 'stub console\n', result: 'SUCCESS\r\n', monitor: 'TASK_START:Stub\nTASK_END:Stub\n', trace: `${JSON.stringify(STUB_TRACE_EVENT)}\n` }));
     await writeFile(join(helperDir, 'initrd'), 'initrd');
     await writeFile(join(helperDir, 'image'), '');
     await truncate(join(helperDir, 'image'), 1 << 20);
@@ -62,20 +64,12 @@ describe('helper VM launch with qemu', () => {
         { path: configDevice, rules: { version: 1, env: { HOSTNAME: 'vm1' }, devices: [...devices], forcedProperties: {} }, windowsTimezone: 'UTC' },
         ctx,
       );
-      const logged: string[] = [];
-      const log = pino(
-        { base: undefined },
-        new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            for (const line of chunk.toString().split('\n')) if (line) logged.push(JSON.parse(line).msg);
-            done();
-          },
-        }),
-      );
+      const { log, texts: logged } = capturedLog();
       const events: EffectEvent[] = [];
-      const exit = await createRunHelper({ log })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
+      const traced: TraceEvent[] = [];
+      const exit = await createRunHelper({ log, onTrace: (event) => traced.push(event) })({ command, args }, { signal: AbortSignal.timeout(20_000), emit: (event) => events.push(event) });
 
-      assert.deepEqual(exit, { exitCode: 0, signal: null }, logged.join('\n'));
+      assert.deepEqual(exit, { exitCode: 0, signal: null }, logged().join('\n'));
       assert.deepEqual(
         events.filter((event) => event.type === 'helper.monitor').map((event) => event.message),
         [
@@ -83,7 +77,8 @@ describe('helper VM launch with qemu', () => {
           { type: 'image-helper', subtype: 'task-end', task: 'Stub' },
         ],
       );
-      assert.ok(logged.includes('HELPER: stub console'), logged.join('\n'));
+      assert.ok(logged().includes('HELPER: stub console'), logged().join('\n'));
+      assert.deepEqual(traced, [STUB_TRACE_EVENT]);
       assert.deepEqual(await readResult({ path: resultPath }, ctx), { firstLine: 'SUCCESS' });
     });
   }

@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
+import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { createRunHelper, HelperLaunchFailed, readResult, signalHelper } from '../../../src/host/helper-vm/helper-vm.ts';
+import { capturedLog } from '../../support/captured-log.ts';
 
 const STAND_IN = fileURLToPath(new URL('../../fixtures/stand-in-helper.sh', import.meta.url));
-
-function memoryLogger() {
-  const lines: { msg: string; [key: string]: unknown }[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ base: undefined }, stream), lines };
-}
 
 /** Processes of a group that still run; a killed one may linger as a zombie until something reaps it. */
 async function runningInGroup(pgid: number): Promise<number[]> {
@@ -46,16 +35,17 @@ async function groupAlive(pgid: number): Promise<boolean> {
 
 /** Runs the stand-in helper; `started` resolves with its pid as soon as it runs. */
 function runStandIn(args: string[], signal = new AbortController().signal) {
-  const { log, lines } = memoryLogger();
+  const { log, messages } = capturedLog();
   const events: EffectEvent[] = [];
+  const traced: TraceEvent[] = [];
   let started!: (pid: number) => void;
   const pid = new Promise<number>((resolve) => (started = resolve));
   const emit = (event: EffectEvent) => {
     events.push(event);
     if (event.type === 'helper.started') started(event.pid as number);
   };
-  const exit = createRunHelper({ log })({ command: STAND_IN, args }, { signal, emit });
-  return { exit, pid, events, lines };
+  const exit = createRunHelper({ log, onTrace: (event) => traced.push(event) })({ command: STAND_IN, args }, { signal, emit });
+  return { exit, pid, events, traced, messages };
 }
 
 describe('helper VM process', () => {
@@ -79,11 +69,24 @@ describe('helper VM process', () => {
       { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'FixPartitionTable' } },
       { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', stderr: 'first\nsecond\n' } },
     ]);
-    const console = run.lines.map((line) => line.msg);
-    assert.ok(console.includes('HELPER: Linux version 6.1.0 (stand-in)'));
-    assert.ok(console.includes('HELPER: helper: all tasks done'));
+    const console = run.messages();
+    assert.ok(console.includes('info: HELPER: Linux version 6.1.0 (stand-in)'));
+    assert.ok(console.includes('info: HELPER: helper: all tasks done'));
     assert.deepEqual(await readResult({ path: result }, { signal: new AbortController().signal, emit: () => {} }), { firstLine: 'SUCCESS' });
     assert.equal(await groupAlive(pid), false);
+  });
+
+  it('hands on the trace channel\'s events, the last one without its newline, and logs and drops lines that are not events', async () => {
+    const run = runStandIn(['success', join(dir, 'traced')]);
+    await run.exit;
+    assert.deepEqual(run.traced, [
+      { kind: 'log', seq: 0, at: 1, level: 'info', msg: 'first' },
+      { kind: 'log', seq: 1, at: 2, level: 'info', msg: 'second' },
+    ]);
+    const warnings = run.messages().filter((message) => message.startsWith('warn: '));
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings[0]!, /not JSON/);
+    assert.match(warnings[1]!, /not a trace event/);
   });
 
   it('decodes a JSON-framed error that spans lines', async () => {
@@ -158,8 +161,8 @@ describe('helper VM process', () => {
   });
 
   it('says so when the helper program cannot start', async () => {
-    const { log } = memoryLogger();
-    const run = createRunHelper({ log })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
+    const { log } = capturedLog();
+    const run = createRunHelper({ log, onTrace: () => {} })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
     await assert.rejects(run, HelperLaunchFailed);
   });
 

@@ -28,6 +28,7 @@ const serials = [
   '-chardev', 'stdio,id=console', '-device', 'isa-serial,chardev=console,index=0',
   '-chardev', 'file,id=result,path=/tmp/result', '-device', 'isa-serial,chardev=result,index=1',
   '-chardev', 'socket,id=monitor,fd=3', '-device', 'isa-serial,chardev=monitor,index=2',
+  '-chardev', 'socket,id=trace,fd=4', '-device', 'isa-serial,chardev=trace,index=3',
 ];
 const append = (rulesDev: string, ...more: string[]) =>
   ['-append', ['console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper', ...more, `rules_dev=${rulesDev}`].join(' ')];
@@ -90,9 +91,9 @@ describe('qemu command line', () => {
     assert.deepEqual(command.devices, ['/dev/sda']);
   });
 
-  it('adds the debug flag and a pty on ttyS3 with HELPER_DEBUG', () => {
+  it('adds the debug flag with HELPER_DEBUG, and keeps ttyS3 for the trace channel', () => {
     const args = qemuCommand({ ...spec, debug: true }).args;
-    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper snf_image_debug_helper rules_dev=/dev/fd0'));
+    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
     assert.deepEqual(args.slice(-4), ['-chardev', 'pty,id=debug', '-device', 'isa-serial,chardev=debug,index=3']);
   });
 

@@ -15,6 +15,9 @@ import { startImageServer, type ImageServer } from '../copy/image-server.ts';
 import { attachLoop, detachLoop } from '../copy/loop-device.ts';
 import { processHasOpen } from '../copy/open-files.ts';
 import { qcow2From, qemuIo, qemuRaw, rawDisk, reorderedQcow2, writeRaw } from './image-fixtures.ts';
+import { standardBackends } from '../../../src/host/backends/backend-registry.ts';
+
+const backends = standardBackends();
 
 const MiB = 1024 * 1024;
 const RAW = rawDisk();
@@ -61,7 +64,7 @@ describe('qcow2 images', () => {
       const image = build();
       const expected = qemuRaw(image, join(dir, 'expected.raw'));
       const disk = await staleDisk('file.disk');
-      const summary = await copyImage(input(image.slice(dir.length + 1), disk), ctx());
+      const summary = await copyImage(input(image.slice(dir.length + 1), disk), ctx(), backends);
       assert.equal(summary.bytes, RAW.length);
       const written = await readFile(disk);
       assert.ok(written.subarray(0, RAW.length).equals(expected));
@@ -93,7 +96,7 @@ describe('qcow2 images', () => {
     const backing = await staleDisk('loop.disk');
     const device = attachLoop(backing);
     try {
-      await copyImage(input(`${server.url}/image.img`, device, 'network'), ctx());
+      await copyImage(input(`${server.url}/image.img`, device, 'network'), ctx(), backends);
       assert.equal(processHasOpen(device), false);
     } finally {
       detachLoop(device);
@@ -109,7 +112,7 @@ describe('qcow2 images', () => {
     const server = await startImageServer(image);
     try {
       const disk = await staleDisk('cut.disk');
-      await assert.rejects(copyImage(input(`${server.url}/short.img`, disk, 'network'), ctx()), (error: Error) => {
+      await assert.rejects(copyImage(input(`${server.url}/short.img`, disk, 'network'), ctx(), backends), (error: Error) => {
         assert.match(error.message, /127\.0\.0\.1.*short\.img|after \d+ of \d+ bytes/);
         return true;
       });
@@ -122,7 +125,7 @@ describe('qcow2 images', () => {
     const base = qcow2From(join(dir, 'disk.raw'), join(dir, 'base.qcow2'));
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'qcow2', join(dir, 'overlay.qcow2')]);
     const disk = await staleDisk('backing.disk');
-    await assert.rejects(copyImage(input('overlay.qcow2', disk), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('overlay.qcow2', disk), ctx(), backends), (error: Error) => {
       assert.ok(error instanceof Qcow2Refused);
       assert.match(error.message, /"overlay\.qcow2" is a qcow2 with a backing file \(".*base\.qcow2"\): an image must never make the host read another file/);
       return true;
@@ -132,7 +135,7 @@ describe('qcow2 images', () => {
 
   it('refuses a qcow2 whose data lives in an external data file', async () => {
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${join(dir, 'data.raw')}`, join(dir, 'external.qcow2'), '8M']);
-    await assert.rejects(copyImage(input('external.qcow2', await staleDisk('external.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('external.qcow2', await staleDisk('external.disk')), ctx(), backends), (error: Error) => {
       return error instanceof Qcow2Refused && /external data file/.test(error.message);
     });
   });
@@ -140,14 +143,14 @@ describe('qcow2 images', () => {
   it('refuses an encrypted qcow2', async () => {
     // qcow2's own AES (crypt_method 1): LUKS (2) takes seconds to create here and is refused by the same header field.
     execFileSync('qemu-img', ['create', '-q', '--object', 'secret,id=key,data=password', '-f', 'qcow2', '-o', 'encrypt.format=aes,encrypt.key-secret=key', join(dir, 'encrypted.qcow2'), '8M']);
-    await assert.rejects(copyImage(input('encrypted.qcow2', await staleDisk('encrypted.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('encrypted.qcow2', await staleDisk('encrypted.disk')), ctx(), backends), (error: Error) => {
       return error instanceof Qcow2Refused && /encrypted/.test(error.message);
     });
   });
 
   it('says zstd-compressed clusters are not supported and how to convert them', async () => {
     qcow2From(join(dir, 'disk.raw'), join(dir, 'zstd.qcow2'), ['compression_type=zstd'], true);
-    await assert.rejects(copyImage(input('zstd.qcow2', await staleDisk('zstd.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('zstd.qcow2', await staleDisk('zstd.disk')), ctx(), backends), (error: Error) => {
       return error instanceof Qcow2Unsupported && /zstd-compressed clusters.*compression_type=zlib/.test(error.message);
     });
   });
@@ -155,7 +158,7 @@ describe('qcow2 images', () => {
   it('refuses a qcow2 larger than the disk before writing anything', async () => {
     const image = qcow2From(join(dir, 'disk.raw'), join(dir, 'large.qcow2'));
     const disk = await staleDisk('too-small.disk', 4 * MiB);
-    await assert.rejects(copyImage(input('large.qcow2', disk), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('large.qcow2', disk), ctx(), backends), (error: Error) => {
       assert.ok(error instanceof Qcow2LargerThanDisk);
       assert.match(error.message, new RegExp(`"large\\.qcow2" is a qcow2 of a ${RAW.length}-byte disk, larger than disk .*too-small\\.disk \\(${4 * MiB} bytes\\)`));
       return true;
@@ -167,7 +170,7 @@ describe('qcow2 images', () => {
     const image = readFileSync(qcow2From(join(dir, 'disk.raw'), join(dir, 'bad-bits.qcow2')));
     image.writeUInt32BE(30, 20);
     writeFileSync(join(dir, 'bad-bits.qcow2'), image);
-    await assert.rejects(copyImage(input('bad-bits.qcow2', await staleDisk('bad-bits.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('bad-bits.qcow2', await staleDisk('bad-bits.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && /"bad-bits\.qcow2" is not a valid qcow2: its cluster size is 2\^30/.test(error.message);
     });
   });
@@ -178,7 +181,7 @@ describe('qcow2 images', () => {
     const l2 = Number(image.readBigUInt64BE(header.l1Offset) & 0x00fffffffffffe00n);
     image.writeBigUInt64BE(1n << 63n | 512n, l2);
     writeFileSync(join(dir, 'bad-l2.qcow2'), image);
-    await assert.rejects(copyImage(input('bad-l2.qcow2', await staleDisk('bad-l2.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('bad-l2.qcow2', await staleDisk('bad-l2.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && /data cluster at offset 512 is not on a cluster boundary/.test(error.message);
     });
   });
@@ -186,13 +189,13 @@ describe('qcow2 images', () => {
   it('names a truncated qcow2: a table past the end of the file', async () => {
     const path = qcow2From(join(dir, 'disk.raw'), join(dir, 'truncated.qcow2'));
     await truncate(path, 3 * 65536);
-    await assert.rejects(copyImage(input('truncated.qcow2', await staleDisk('truncated.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('truncated.qcow2', await staleDisk('truncated.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && /past the end of the image at 196608 bytes/.test(error.message);
     });
   });
 
   it('says a file that is not a qcow2 is not one', async () => {
-    await assert.rejects(copyImage(input('disk.raw', await staleDisk('not.disk')), ctx()), (error: Error) => {
+    await assert.rejects(copyImage(input('disk.raw', await staleDisk('not.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && /does not start with the qcow2 magic/.test(error.message);
     });
   });

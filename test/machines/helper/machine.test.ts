@@ -6,7 +6,7 @@ import { injectFault, type Fault } from '../../../src/effects/faulty.ts';
 import { HELPER_EFFECTS, type HelperEffects } from '../../../machines/helper/ports.ts';
 import { replayHelperTrace, transitionStates } from '../../helper/support/replay-helper.ts';
 import { CONFIG_MOUNT, GUEST_MOUNTS, startHelperRun, statePath, TASK_TABLE, workingWorld } from '../../helper/support/helper-world.ts';
-import { graphTransitions } from '../../support/graph-transitions.ts';
+import { graphTransitions, rememberTransitions } from '../../support/graph-transitions.ts';
 
 /** Every transition the runs of this file took, as "from -> to". */
 const observed = new Set<string>();
@@ -14,13 +14,7 @@ const observed = new Set<string>();
 async function deploy(effects: HelperEffects, input = {}) {
   const run = startHelperRun(effects, input);
   const output = await run.finish();
-  let previous: string | undefined;
-  for (const event of run.trace) {
-    if (event.kind !== 'transition') continue;
-    const state = statePath(event.state);
-    if (previous !== undefined && previous !== state) observed.add(`${previous} -> ${state}`);
-    previous = state;
-  }
+  rememberTransitions(observed, run.trace, statePath);
   return { run, output };
 }
 

@@ -4,22 +4,14 @@ import { hostMachine, RELEASE_RETRIES } from '../../../machines/host/machine.ts'
 import { injectFault } from '../../../src/effects/faulty.ts';
 import type { HostEffects, Resource } from '../../../machines/host/ports.ts';
 import { finalState, plan, startHost, statePath, visitedStates, workingWorld, type HostRun } from '../../support/host-run.ts';
-import { graphTransitions } from '../../support/graph-transitions.ts';
+import { graphTransitions, rememberTransitions } from '../../support/graph-transitions.ts';
 
 const loop: Resource = { kind: 'loop', id: '/dev/loop7' };
 const tempdir: Resource = { kind: 'tempdir', id: '/tmp/w' };
 
-/** Every transition the runs of this file took, as "from -> to on event". */
+/** Every transition the runs of this file took, as "from -> to". */
 const observed = new Set<string>();
-function remember(run: HostRun): void {
-  let previous: string | undefined;
-  for (const event of run.trace) {
-    if (event.kind !== 'transition') continue;
-    const state = statePath(event.state);
-    if (previous !== undefined && previous !== state) observed.add(`${previous} -> ${state}`);
-    previous = state;
-  }
-}
+const remember = (run: HostRun) => rememberTransitions(observed, run.trace, statePath);
 
 async function deploy(effects: HostEffects) {
   const run = startHost(effects);

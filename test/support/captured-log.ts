@@ -1,8 +1,11 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 
-/** A logger whose records a test can read: the messages, in order, with their level names. */
-export function capturedLog(): { log: Logger; messages: () => string[]; text: () => string } {
+/**
+ * A logger whose records a test can read: the messages, in order, with
+ * their level names (`warn: ...`) or bare (`texts`).
+ */
+export function capturedLog(): { log: Logger; messages: () => string[]; texts: () => string[]; text: () => string } {
   const records: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -15,6 +18,7 @@ export function capturedLog(): { log: Logger; messages: () => string[]; text: ()
   return {
     log,
     messages: () => records.map((r) => JSON.parse(r) as { level: number; msg: string }).map((r) => `${levelName(r.level)}: ${r.msg}`),
+    texts: () => records.map((r) => (JSON.parse(r) as { msg: string }).msg),
     text: () => records.join('\n'),
   };
 }
