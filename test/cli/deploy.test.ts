@@ -25,7 +25,7 @@ describe('snf-image deploy IMAGE DISK', () => {
     await mkdir(join(dir, 'images'));
     await writeFile(join(dir, 'images', 'guest.img'), image);
     await mkdir(join(dir, 'helper'));
-    await writeFile(join(dir, 'snf-image.conf'), `QEMU='${STAND_IN} success'\nHELPER_DIR=${dir}/helper\nHELPER_ACCEL=tcg\nTRACE_DIR=${dir}/traces\nVARIANTS_DIR=${dir}/variants\n`);
+    await writeFile(join(dir, 'snf-image.conf'), `QEMU='${STAND_IN} success ${dir}/stand-in'\nHELPER_DIR=${dir}/helper\nHELPER_ACCEL=tcg\nTRACE_DIR=${dir}/traces\nVARIANTS_DIR=${dir}/variants\n`);
     await writeFile(join(dir, 'password'), 'pa55-word\n');
     await writeFile(join(dir, 'key.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkey user@example\n');
     await writeFile(join(dir, 'motd'), 'hello\n', { mode: 0o640 });
@@ -36,14 +36,13 @@ describe('snf-image deploy IMAGE DISK', () => {
     const disk = join(dir, 'web-1.img');
     await writeFile(disk, '');
     await truncate(disk, 8 * 1024 * 1024);
-    const rulesCopy = join(dir, 'rules.json');
+    const rulesCopy = join(dir, 'stand-in', 'rules.json');
     const run = await snfImage(
       [
         'deploy', join(dir, 'images', 'guest.img'), disk,
         '--password-file', join(dir, 'password'), '--ssh-key', join(dir, 'key.pub'),
         '--property', 'OSFAMILY=linux', '--property', 'ROOT_PARTITION=1', '--file', `${join(dir, 'motd')}:/etc/motd`, '--json',
       ],
-      { STAND_IN_RULES_COPY: rulesCopy },
     );
     assert.equal(run.exitCode, 0, run.stderr + run.stdout);
     const report = JSON.parse(run.stdout);

@@ -16,7 +16,7 @@ describe('ensure-setup.sh purposes', () => {
   });
 
   it('gives a node only what create runs', async () => {
-    assert.deepEqual(await list('node'), ['e2fsprogs', 'openssh-client', 'qemu-system-x86', 'qemu-utils']);
+    assert.deepEqual(await list('node'), ['e2fsprogs', 'openssh-client', 'qemu-system-x86', 'qemu-utils', 'util-linux', 'xz-utils', 'zstd']);
   });
 
   it('gives the tests everything, Ganeti and Chromium included', async () => {
