@@ -10,6 +10,7 @@ import type { Environment } from '../host/inputs/deployment-request.ts';
 import { openMonitorOutput, type MonitorMessage, type MonitorOutput } from '../host/monitor-output.ts';
 import { phaseTimes } from '../host/phase-times.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
+import type { AcceleratorChoiceOptions } from '../host/helper-vm/accelerator-choice.ts';
 
 /** Where a run's trace goes when it failed before its configuration was read (TRACE_DIR's default). */
 const DEFAULT_TRACE_DIR = '/var/log/snf-image/traces';
@@ -23,6 +24,8 @@ export interface CreateOptions {
   readonly stdout?: NodeJS.WritableStream;
   readonly fetch?: typeof globalThis.fetch;
   readonly backendsConfigDir?: string;
+  /** Where accelerator verdicts are kept and what the probe reads; tests point it elsewhere. */
+  readonly acceleratorChoice?: Partial<AcceleratorChoiceOptions>;
 }
 
 export interface CreateResult {
@@ -50,6 +53,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     log,
     fetch: options.fetch ?? globalThis.fetch,
     ...(options.backendsConfigDir ? { backendsConfigDir: options.backendsConfigDir } : {}),
+    ...(options.acceleratorChoice ? { acceleratorChoice: options.acceleratorChoice } : {}),
   });
   const actor = startMachine(hostMachine, effects, { clock, trace: trace.tracer, name: 'host' });
 

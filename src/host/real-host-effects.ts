@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { readAnswerFile } from './config-device/answer-file.ts';
 import { DEFAULT_BACKENDS_CONFIG_DIR, type BackendsConfig } from './backends/backends-config.ts';
 import { createConfigDeviceWriter } from './config-device/config-device.ts';
-import { helperDeviceNames, type MachineType } from './helper-vm/helper-devices.ts';
+import { helperDeviceNames } from './helper-vm/helper-devices.ts';
 import { helperRules } from './config-device/helper-rules.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
 import { prepareHostKeys } from './config-device/host-keys.ts';
@@ -15,8 +15,8 @@ import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/
 import { createImageTransferEffects } from './image-transfer.ts';
 import { formatProperties } from './image-format/image-format.ts';
 import { loadDeploymentRequest, realInputFiles, type DeploymentRequest, type Environment } from './inputs/deployment-request.ts';
-import { chooseAccelerator } from './helper-vm/kvm-probe.ts';
-import { qemuCommand } from './helper-vm/qemu-command.ts';
+import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions, type AcceleratorQuestion } from './helper-vm/accelerator-choice.ts';
+import { MACHINE_KERNEL_ARGS, qemuCommand } from './helper-vm/qemu-command.ts';
 import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 
 /** The plan of a real create: the validated request, and the timeouts the machine reads. */
@@ -31,19 +31,21 @@ export interface RealHostPorts {
   readonly fetch: typeof globalThis.fetch;
   /** The back-ends' .priority and .disabled files. */
   readonly backendsConfigDir?: string;
+  /** Where accelerator verdicts are kept and what the probe reads (tests point it elsewhere). */
+  readonly acceleratorChoice?: Partial<AcceleratorChoiceOptions>;
 }
-
-const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
-  // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
-  microvm: ['tsc_early_khz=2600000', 'pci=off'],
-};
 
 /** The create lifecycle's effects against the world: files, back-ends, mke2fs, qemu. */
 export function realHostEffects(ports: RealHostPorts): HostEffects {
   const transfer = createImageTransferEffects({ processes: ports.processes });
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
   const runHelperProcess = createRunHelper({ log: ports.log });
+  const accelerators = createAcceleratorChoice({ ...DEFAULT_ACCELERATOR_CHOICE, ...ports.acceleratorChoice }, ports.log);
   const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
+  const acceleratorQuestion = (plan: DeploymentPlan): AcceleratorQuestion => {
+    const { config } = requestOf(plan);
+    return { setting: config.HELPER_ACCEL, qemu: config.QEMU[0]!, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY };
+  };
   const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
     imageDir: request.config.IMAGE_DIR,
     backendsConfigDir: ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR,
@@ -66,7 +68,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       for (const warning of request.warnings) ports.log.warn(warning);
       const plan: CreatePlan = {
         instance: request.instanceName,
-        helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
+        helperTimeouts: { bootMs: request.config.HELPER_BOOT_TIMEOUT * 1000, softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
         request,
       };
       return plan;
@@ -122,10 +124,20 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       }
     },
 
-    runHelper: async ({ plan, target, configDevice, resultChannel }, ctx) => {
+    chooseAccelerator: async ({ plan }) => {
+      const choice = await accelerators.chooseAccelerator(acceleratorQuestion(plan));
+      ports.log.info({ accelerator: choice.accelerator, probeMs: choice.probeMs }, `accelerator: ${choice.reason}`);
+      return choice;
+    },
+
+    markAcceleratorBad: async ({ plan, accelerator, reason }) => {
+      ports.log.warn({ accelerator }, `the helper VM did not boot under ${accelerator} (${reason}): TCG from now on, until the node reboots`);
+      await accelerators.markAcceleratorBad(acceleratorQuestion(plan), reason);
+    },
+
+    runHelper: async ({ plan, accelerator, target, configDevice, resultChannel }, ctx) => {
       const request = requestOf(plan);
       const [qemu, ...qemuArgs] = request.config.QEMU;
-      const accelerator = await chooseAccelerator(request.config.HELPER_ACCEL, { qemu: qemu! });
       const qemuVersion = await detectQemuVersion(ports.processes, request.config.QEMU, ctx.signal);
       const machine = request.config.HELPER_MACHINE_TYPE;
       const command = qemuCommand({
@@ -141,7 +153,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         instanceDisks: [target, ...request.disks.slice(1).map((d) => d.target)],
         configDevice,
         resultPath: resultChannel,
-        extraKernelArgs: KERNEL_ARGS_BY_MACHINE[machine] ?? [],
+        extraKernelArgs: MACHINE_KERNEL_ARGS[machine] ?? [],
       });
       ports.log.info({ accelerator, machine, command: [command.command, ...command.args].join(' ') }, 'starting the helper VM');
       return runHelperProcess({ command: command.command, args: [...qemuArgs, ...command.args] }, ctx);

@@ -16,6 +16,9 @@ import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monit
  */
 export const MONITOR_CHANNEL_FD = 3;
 
+/** What qemu prints when KVM cannot go on running the guest (it then pauses the VM rather than exiting). */
+const KVM_INTERNAL_ERROR = /KVM internal error/;
+
 /** The program that is the helper VM: qemu, or a stand-in in tests. */
 export interface HelperProcessSpec {
   readonly command: string;
@@ -56,10 +59,22 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
 
       // stdio is all pipes past stdin, so these streams exist.
       // The helper's own trace comes on the console too; it is for debugging, not for every log.
-      const consoleLine = (line: string) => (line.startsWith(TRACE_PREFIX) ? log.debug(`HELPER: ${line}`) : log.info(`HELPER: ${line}`));
+      const consoleLine = (line: string) => {
+        if (KVM_INTERNAL_ERROR.test(line)) ctx.emit({ type: 'helper.acceleratorFailed', line });
+        return line.startsWith(TRACE_PREFIX) ? log.debug(`HELPER: ${line}`) : log.info(`HELPER: ${line}`);
+      };
       forEachLine(child.stdout!, consoleLine);
       forEachLine(child.stderr!, consoleLine);
-      const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
+      const monitorChannel = child.stdio[MONITOR_CHANNEL_FD] as Readable;
+      // The guest's console (stdout) and the monitor channel speak only once it runs; qemu's own stderr does not count.
+      const alive = () => {
+        child.stdout!.off('data', alive);
+        monitorChannel.off('data', alive);
+        ctx.emit({ type: 'helper.alive' });
+      };
+      child.stdout!.on('data', alive);
+      monitorChannel.on('data', alive);
+      const monitor = listenToMonitor(monitorChannel, ctx.emit, log);
 
       // The helper's own exit ends the run; anything it started goes with it.
       child.once('exit', killGroup);

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { diskDevice, hasFloppyController, helperDeviceNames, type MachineType } from './helper-devices.ts';
 import { MONITOR_CHANNEL_FD } from './helper-vm.ts';
 import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
+import type { Accelerator } from '../../../machines/host/ports.ts';
 
-export type Accelerator = 'kvm' | 'tcg';
+export type { Accelerator };
 
 /** Everything that decides the helper VM's command line. */
 export interface HelperLaunchSpec {
@@ -44,11 +45,17 @@ export function optionValue(value: string): string {
   return value.replaceAll(',', ',,');
 }
 
-const MACHINE_OPTIONS: Record<MachineType, string> = {
+export const MACHINE_OPTIONS: Record<MachineType, string> = {
   pc: 'pc',
   q35: 'q35',
   // Our own serial ports replace microvm's single built-in one; the helper's kernel needs the legacy PIT and PIC.
   microvm: 'microvm,isa-serial=off,pit=on,pic=on',
+};
+
+/** Kernel arguments a machine type needs, for the helper and the accelerator probe alike. */
+export const MACHINE_KERNEL_ARGS: Partial<Record<MachineType, readonly string[]>> = {
+  // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
+  microvm: ['tsc_early_khz=2600000', 'pci=off'],
 };
 
 /**

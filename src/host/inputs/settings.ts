@@ -64,6 +64,14 @@ function setting<S extends z.ZodType>(defaultValue: string, schema: S, emptyIsVa
 
 export const SETTINGS = {
   HELPER_DIR: setting('/var/lib/snf-image/helper/', text),
+  /**
+   * Seconds for the helper VM to show a sign of life (console output, a
+   * monitor line). Under HELPER_ACCEL=auto a helper that has not booted under
+   * KVM by then is started again under TCG; otherwise the run fails. The
+   * default leaves room for TCG on a slow node (the helper prints within
+   * 2-6 s here).
+   */
+  HELPER_BOOT_TIMEOUT: setting('60', duration),
   /** Seconds before the helper VM is sent SIGTERM. */
   HELPER_SOFT_TIMEOUT: setting('120', duration),
   /** Seconds after SIGTERM before SIGKILL. */
