@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
@@ -17,6 +16,8 @@ import { formatProperties } from './image-format/image-format.ts';
 import { loadDeploymentRequest, realInputFiles, type DeploymentRequest, type Environment } from './inputs/deployment-request.ts';
 import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions, type AcceleratorQuestion } from './helper-vm/accelerator-choice.ts';
 import { MACHINE_KERNEL_ARGS, qemuCommand } from './helper-vm/qemu-command.ts';
+import { releasedWhenAborted } from './released-when-aborted.ts';
+import { makeWorkDir, removeOrphanedWorkDirs } from './work-dirs.ts';
 import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 
 /** The plan of a real create: the validated request, and the timeouts the machine reads. */
@@ -44,7 +45,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   const requestOf = (plan: DeploymentPlan) => (plan as CreatePlan).request;
   const acceleratorQuestion = (plan: DeploymentPlan): AcceleratorQuestion => {
     const { config } = requestOf(plan);
-    return { setting: config.HELPER_ACCEL, qemu: config.QEMU[0]!, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY };
+    return { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY };
   };
   const backendsConfig = (request: DeploymentRequest): BackendsConfig => ({
     imageDir: request.config.IMAGE_DIR,
@@ -82,7 +83,11 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       return { source: selection.source, destination: selection.destination };
     },
 
-    attachDestination: ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+    attachDestination: releasedWhenAborted(
+      'attachDestination',
+      ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+      releaseResource,
+    ),
 
     copyImage: async ({ plan, backends, target }, ctx) => {
       const request = requestOf(plan);
@@ -94,9 +99,10 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       return { bytes: summary.bytes, seconds: summary.seconds };
     },
 
-    writeConfigDevice: async ({ plan }, ctx) => {
+    writeConfigDevice: releasedWhenAborted('writeConfigDevice', async ({ plan }, ctx) => {
       const request = requestOf(plan);
-      const workDir = await mkdtemp(join(tmpdir(), 'snf-image-create-'));
+      for (const orphan of await removeOrphanedWorkDirs()) ports.log.warn({ path: orphan }, 'removed the work directory of a create that is gone');
+      const workDir = await makeWorkDir('create');
       const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
       try {
         const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
@@ -122,7 +128,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         await rm(workDir, { recursive: true, force: true });
         throw error;
       }
-    },
+    }, releaseResource),
 
     chooseAccelerator: async ({ plan }) => {
       const choice = await accelerators.chooseAccelerator(acceleratorQuestion(plan));

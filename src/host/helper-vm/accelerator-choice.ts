@@ -32,7 +32,8 @@ export const DEFAULT_ACCELERATOR_CHOICE: AcceleratorChoiceOptions = {
 /** What decides the verdict: the helper as it will be started. */
 export interface AcceleratorQuestion {
   readonly setting: HelperAccel;
-  readonly qemu: string;
+  /** QEMU: the program and its arguments. */
+  readonly qemu: readonly string[];
   readonly machine: MachineType;
   readonly helperDir: string;
   readonly memoryMiB: number;

@@ -8,6 +8,7 @@ import type { Logger } from '../../log.ts';
 import type { HelperExit, HelperResult, HelperSignal } from '../../../machines/host/ports.ts';
 import { TRACE_PREFIX } from '../../helper/helper-args.ts';
 import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monitor-parser.ts';
+import { COMMAND_NOT_FOUND, diesWithParent } from './dies-with-parent.ts';
 
 /**
  * The file descriptor the helper process writes the monitor channel to. It
@@ -47,7 +48,9 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
   return (spec, ctx) =>
     new Promise((resolve, reject) => {
       if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
-      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      // The VM must not outlive create, even one killed with SIGKILL: two writers on one disk, and a config device with secrets.
+      const supervised = diesWithParent(spec);
+      const child = spawn(supervised.command, supervised.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
       const pid = child.pid;
       if (pid === undefined) {
         child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));
@@ -82,6 +85,7 @@ export function createRunHelper(deps: { readonly log: Logger }): Effect<HelperPr
         ctx.signal.removeEventListener('abort', killGroup);
         monitor.end();
         if (ctx.signal.aborted) reject(new AbortedError('runHelper'));
+        else if (exitCode === COMMAND_NOT_FOUND) reject(new HelperLaunchFailed(spec.command, new Error('command not found')));
         else resolve({ exitCode, signal });
       });
     });

@@ -5,11 +5,13 @@ import { withDir } from 'tmp-promise';
 import type { Accelerator } from '../../../machines/host/ports.ts';
 import { ACCELERATOR_ARGS, MACHINE_KERNEL_ARGS, MACHINE_OPTIONS } from './qemu-command.ts';
 import type { MachineType } from './helper-devices.ts';
+import { COMMAND_NOT_FOUND, diesWithParent, type Command } from './dies-with-parent.ts';
 import { DEBUG_EXIT_PORT, PROBE_EXIT_CODE, PROBE_LINE, probeInitramfs } from './probe-initramfs.ts';
 
 /** What the probe boots: the helper's own kernel, on the helper's machine, accelerator and memory. */
 export interface ProbeBootSpec {
-  readonly qemu: string;
+  /** QEMU: the program and any arguments the operator gave it. */
+  readonly qemu: readonly string[];
   readonly accelerator: Accelerator;
   readonly machine: MachineType;
   /** HELPER_DIR/kernel. */
@@ -49,16 +51,17 @@ export function probeBoot(spec: ProbeBootSpec): Promise<ProbeOutcome> {
         '-chardev', 'stdio,id=console', '-device', 'isa-serial,chardev=console,index=0',
         '-device', `isa-debug-exit,iobase=${DEBUG_EXIT_PORT},iosize=1`,
       ];
-      return runProbe(spec.qemu, args, spec.timeoutMs);
+      const [qemu, ...qemuArgs] = spec.qemu;
+      return runProbe(qemu!, diesWithParent({ command: qemu!, args: [...qemuArgs, ...args] }), spec.timeoutMs);
     },
     { prefix: 'snf-image-probe-', unsafeCleanup: true },
   );
 }
 
-function runProbe(qemu: string, args: readonly string[], timeoutMs: number): Promise<ProbeOutcome> {
+function runProbe(qemu: string, { command, args }: Command, timeoutMs: number): Promise<ProbeOutcome> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(qemu, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let initRan = false;
     let settled = false;
@@ -80,6 +83,7 @@ function runProbe(qemu: string, args: readonly string[], timeoutMs: number): Pro
     child.once('error', (error) => finish(false, `qemu did not start: ${error.message}`));
     child.once('close', (code, signal) => {
       if (code === PROBE_EXIT_CODE || initRan) finish(true, 'the helper kernel ran the probe init');
+      else if (code === COMMAND_NOT_FOUND) finish(false, `qemu did not start: ${qemu} not found`);
       else finish(false, `qemu ended (${signal ?? `exit code ${code}`}) before the probe's init ran: ${lastLine(output)}`);
     });
   });

@@ -34,13 +34,13 @@ describe('accelerator choice', () => {
       probe: async (spec) => (probes.push(spec), probeAnswer),
       probeTimeoutMs: 15_000,
     };
-    question = { setting: 'auto', qemu: 'qemu-system-x86_64', machine: 'microvm', helperDir: join(run, 'helper'), memoryMiB: 512 };
+    question = { setting: 'auto', qemu: ['qemu-system-x86_64'], machine: 'microvm', helperDir: join(run, 'helper'), memoryMiB: 512 };
   });
 
   it('probes KVM with the helper kernel, machine and memory, and picks KVM when it boots, with TCG as the fallback', async () => {
     const choice = await createAcceleratorChoice(options, log).chooseAccelerator(question);
     assert.deepEqual(choice, { accelerator: 'kvm', fallbackToTcg: true, reason: 'KVM probe: the helper kernel ran the probe init', probeMs: 420 });
-    assert.deepEqual(probes, [{ qemu: 'qemu-system-x86_64', accelerator: 'kvm', machine: 'microvm', kernel: join(question.helperDir, 'kernel'), memoryMiB: 512, timeoutMs: 15_000 }]);
+    assert.deepEqual(probes, [{ qemu: ['qemu-system-x86_64'], accelerator: 'kvm', machine: 'microvm', kernel: join(question.helperDir, 'kernel'), memoryMiB: 512, timeoutMs: 15_000 }]);
   });
 
   it('picks TCG when the probe does not boot', async () => {

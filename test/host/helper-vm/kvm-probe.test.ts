@@ -12,12 +12,8 @@ import { createLogger } from '../../../src/log.ts';
 
 const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
 
-/** A stand-in qemu playing one host's KVM (test/fixtures/stand-in-qemu.sh), as a one-word program the probe can spawn. */
-async function standIn(dir: string, scenario: string): Promise<string> {
-  const path = join(dir, `qemu-${scenario}`);
-  await writeFile(path, `#!/bin/sh\nexec ${STAND_IN} ${scenario} "$@"\n`, { mode: 0o755 });
-  return path;
-}
+/** A stand-in qemu playing one host's KVM (test/fixtures/stand-in-qemu.sh), as QEMU names it. */
+const standIn = (scenario: string) => [STAND_IN, scenario];
 
 /** The processes still running whose command line contains `marker`. */
 async function running(marker: string): Promise<string[]> {
@@ -27,7 +23,7 @@ async function running(marker: string): Promise<string[]> {
 
 describe('accelerator probe', () => {
   let dir: string;
-  const spec = (qemu: string, overrides: Partial<ProbeBootSpec> = {}): ProbeBootSpec => ({
+  const spec = (qemu: readonly string[], overrides: Partial<ProbeBootSpec> = {}): ProbeBootSpec => ({
     qemu, accelerator: 'kvm', machine: 'microvm', kernel: join(dir, 'kernel'), memoryMiB: 512, timeoutMs: 2000, ...overrides,
   });
   before(async () => {
@@ -45,33 +41,33 @@ describe('accelerator probe', () => {
 
   it('boots the real helper kernel to its init under TCG, as the helper will run', { timeout: 30 * 60_000 }, async () => {
     const helperDir = await ensureHelperImage({ log: createLogger('warn') });
-    const outcome = await probeBoot(spec('qemu-system-x86_64', { accelerator: 'tcg', kernel: join(helperDir, 'kernel'), timeoutMs: 120_000 }));
+    const outcome = await probeBoot(spec(['qemu-system-x86_64'], { accelerator: 'tcg', kernel: join(helperDir, 'kernel'), timeoutMs: 120_000 }));
     assert.deepEqual({ boots: outcome.boots, reason: outcome.reason }, { boots: true, reason: 'the helper kernel ran the probe init' });
   });
 
   it('says no, quoting qemu, when qemu aborts at once under KVM', async () => {
-    const outcome = await probeBoot(spec(await standIn(dir, 'kvm-aborts')));
+    const outcome = await probeBoot(spec(standIn('kvm-aborts')));
     assert.equal(outcome.boots, false);
-    assert.equal(outcome.reason, "qemu ended (exit code 134) before the probe's init ran: qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69");
+    assert.equal(outcome.reason, "qemu ended (SIGABRT) before the probe's init ran: qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69");
   });
 
   it('says no after its time limit when qemu spins silently under KVM, and leaves nothing running', async () => {
-    const outcome = await probeBoot(spec(await standIn(dir, 'kvm-hangs'), { timeoutMs: 1500 }));
+    const outcome = await probeBoot(spec(standIn('kvm-hangs'), { timeoutMs: 1500 }));
     assert.equal(outcome.boots, false);
     assert.equal(outcome.reason, "no sign of the probe's init within 1.5 s");
     assert.ok(outcome.ms >= 1500 && outcome.ms < 5000, `${outcome.ms} ms`);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(await running('qemu-kvm-hangs'), []);
+    assert.deepEqual(await running(`${STAND_IN} kvm-hangs`), []);
   });
 
   it(`says yes when the init writes "${PROBE_LINE}" or exits through isa-debug-exit`, async () => {
-    const outcome = await probeBoot(spec(await standIn(dir, 'kvm-works')));
+    const outcome = await probeBoot(spec(standIn('kvm-works')));
     assert.equal(outcome.boots, true);
   });
 
   it('says no when qemu cannot start', async () => {
-    const outcome = await probeBoot(spec('/nonexistent/qemu'));
+    const outcome = await probeBoot(spec(['/nonexistent/qemu']));
     assert.equal(outcome.boots, false);
-    assert.match(outcome.reason, /^qemu did not start: .*ENOENT/);
+    assert.equal(outcome.reason, 'qemu did not start: /nonexistent/qemu not found');
   });
 });
