@@ -5,6 +5,7 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   copy: () => import('./copy.ts'),
   'copy-http': () => import('./copy-http.ts'),
   deploy: () => import('./deploy.ts'),
+  accelerator: () => import('./accelerator.ts'),
 };
 
 const requested = process.argv.slice(2);

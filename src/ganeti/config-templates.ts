@@ -19,8 +19,11 @@ export function configFileText(): string {
 #HELPER_USER=nobody
 #HELPER_MEMORY=512
 #HELPER_DEBUG=no
-# auto (KVM when /dev/kvm works, TCG otherwise), kvm or tcg.
+# auto (KVM when the helper's kernel boots under it, TCG otherwise), kvm or tcg.
 #HELPER_ACCEL=auto
+# Seconds for the helper VM to show a sign of life; under auto a helper silent
+# under KVM by then is started again under TCG.
+#HELPER_BOOT_TIMEOUT=60
 
 # Program that receives the progress messages (JSON lines) on stdin and the
 # instance name as its argument; empty sends them to the Ganeti log.

@@ -13,20 +13,23 @@ export type WorkDirKind = 'create' | 'config' | 'hostkeys';
 
 const WORK_DIR_NAME = /^snf-image-(create|config|hostkeys)-(\d+)-/;
 
+/** How the names of a process's work directories start: tmp names them PREFIX-PID-RANDOM. */
 export function workDirPrefix(kind: WorkDirKind, pid: number = process.pid): string {
-  return `snf-image-${kind}-${pid}-`;
+  return `${tmpPrefix(kind)}-${pid}-`;
 }
+
+const tmpPrefix = (kind: WorkDirKind) => `snf-image-${kind}`;
 
 /** A work directory the caller removes (create's machine releases it); removed at exit if still there. */
 export async function makeWorkDir(kind: WorkDirKind): Promise<string> {
   setGracefulCleanup();
-  return (await dir({ prefix: workDirPrefix(kind), unsafeCleanup: true })).path;
+  return (await dir({ prefix: tmpPrefix(kind), unsafeCleanup: true })).path;
 }
 
 /** A work directory for the length of `use`, removed with its contents whatever happens. */
 export function withWorkDir<T>(kind: WorkDirKind, use: (path: string) => Promise<T>): Promise<T> {
   setGracefulCleanup();
-  return withDir(({ path }) => use(path), { prefix: workDirPrefix(kind), unsafeCleanup: true });
+  return withDir(({ path }) => use(path), { prefix: tmpPrefix(kind), unsafeCleanup: true });
 }
 
 /** Removes the work directories whose owner no longer runs; returns their paths. */

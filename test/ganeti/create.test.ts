@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -201,6 +202,34 @@ describe('create with a stand-in helper VM', () => {
       assert.match(run.output.failure!.message, /no sign of life within HELPER_BOOT_TIMEOUT \(2 s\) under KVM: .*set HELPER_ACCEL to auto/);
       assert.ok(run.seconds < 10, `${run.seconds} s`);
     });
+  });
+
+  it('leaves no helper running when killed with SIGKILL, and the next create removes its work directory', async () => {
+    const t = await setup('killed', 'hang', { HELPER_SOFT_TIMEOUT: '600' });
+    const create = spawn(process.execPath, ['--import', 'tsx', resolve('test/fixtures/create-until-killed.ts'), JSON.stringify(t.env)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The stand-in starts its task, then hangs: the helper is running.
+    await new Promise<void>((resolveStarted, rejectStarted) => {
+      let seen = '';
+      create.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('"task-start"')) resolveStarted();
+      });
+      create.once('exit', () => rejectStarted(new Error(`create ended before its helper started a task:\n${seen}`)));
+    });
+    const workDirs = (await readdir(tmpdir())).filter((n) => n.startsWith(workDirPrefix('create', create.pid!)));
+    assert.equal(workDirs.length, 1, 'the killed create had its work directory');
+    create.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    const helpers = [];
+    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes(STAND_IN) && cmdline.includes(t.run)) helpers.push(pid);
+    }
+    assert.deepEqual(helpers, [], 'no helper outlived create');
+    const next = await setup('after-killed', 'success');
+    const { output } = await deploy(next.env, { log: createLogger('silent'), stdout: next.sink as never });
+    assert.equal(output.ok, true);
+    await assert.rejects(stat(join(tmpdir(), workDirs[0]!)), { code: 'ENOENT' }, 'the secrets it held are gone');
   });
 
   it('rejects a missing image with a clear message, before touching the disk', async () => {

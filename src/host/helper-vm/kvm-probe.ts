@@ -89,8 +89,10 @@ function runProbe(qemu: string, { command, args }: Command, timeoutMs: number): 
   });
 }
 
+/** qemu's own last message (it names itself), else the last line: after an abort the supervising shell adds "Aborted". */
 function lastLine(output: string): string {
-  return output.trim().split('\n').pop()?.trim() || '(no output)';
+  const lines = output.trim().split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.filter((line) => line.startsWith('qemu')).at(-1) ?? lines.at(-1) ?? '(no output)';
 }
 
 function signalGroup(pid: number): void {
