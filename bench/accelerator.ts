@@ -60,9 +60,9 @@ export async function run(): Promise<void> {
       { log, stdout: process.stderr, acceleratorChoice: { cacheDir } },
     );
     const seconds = (performance.now() - started) / 1000;
-    rmSync(run, { recursive: true, force: true });
     if (!output.ok || !tracePath) throw new Error(`the ${accel} deployment failed: ${output.failure?.message}`);
     const helpers = readTraceFile(tracePath).flatMap((e) => (e.kind === 'effect.call' && e.effect === 'runHelper' ? [(e.input as { accelerator: string }).accelerator] : []));
+    rmSync(run, { recursive: true, force: true });
     return { seconds, helpers };
   };
 

@@ -1,7 +1,6 @@
 import { assign, emit, setup } from 'xstate';
 import { effectPlaceholders, withPorts } from '../../src/effects/actors.ts';
 import type {
-  Accelerator,
   AcceleratorChoice,
   AttachedDestination,
   BackendChoice,
@@ -109,7 +108,8 @@ export const hostMachine = withPorts<HostEffects>()(setup({
   },
   guards: {
     mayFallBackToTcg: ({ context }) => context.accelerator?.fallbackToTcg === true && !context.helperAlive,
-    helperSilent: ({ context }) => !context.helperAlive,
+    // TCG runs anything qemu can boot; only the soft timeout bounds it.
+    helperSilentUnderKvm: ({ context }) => context.accelerator?.accelerator === 'kvm' && !context.helperAlive,
     acceleratorAbandoned: ({ context }) => context.acceleratorAbandoned !== undefined,
     helperFinishedOnTime: ({ context }) => !context.helperTimedOut,
     helperExitedCleanly: ({ context }) => context.helperExit?.exitCode === 0,
@@ -352,7 +352,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
             waiting: {
               after: {
                 softTimeout: { target: 'terminating', actions: assign({ helperTimedOut: true }) },
-                // A helper that has not booted by then will not: under auto KVM gives way to TCG; otherwise the run fails.
+                // A helper that has not booted under KVM by then will not: under auto TCG takes over; under kvm the run fails.
                 bootTimeout: [
                   {
                     guard: 'mayFallBackToTcg',
@@ -360,7 +360,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
                     actions: { type: 'abandonAccelerator', params: ({ context }) => `no sign of life within HELPER_BOOT_TIMEOUT, ${seconds(context.plan!.helperTimeouts.bootMs)}` },
                   },
                   {
-                    guard: 'helperSilent',
+                    guard: 'helperSilentUnderKvm',
                     target: 'killing',
                     actions: [
                       assign({ helperTimedOut: true }),
@@ -512,15 +512,8 @@ function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }
 
-const ACCELERATOR_NAMES: Record<Accelerator, string> = { kvm: 'KVM', tcg: 'TCG' };
-
 function bootTimeoutMessage(context: HostContext): string {
-  const accelerator = context.accelerator!.accelerator;
-  const advice =
-    accelerator === 'kvm'
-      ? 'this node\'s KVM may not run it: set HELPER_ACCEL to auto (KVM, or TCG when KVM fails) or tcg, or raise HELPER_BOOT_TIMEOUT.'
-      : 'raise HELPER_BOOT_TIMEOUT on a slow node, or check the helper image (HELPER_DIR).';
-  return `The customization VM showed no sign of life within HELPER_BOOT_TIMEOUT (${seconds(context.plan!.helperTimeouts.bootMs)}) under ${ACCELERATOR_NAMES[accelerator]}: ${advice}`;
+  return `The customization VM showed no sign of life within HELPER_BOOT_TIMEOUT (${seconds(context.plan!.helperTimeouts.bootMs)}) under KVM: this node's KVM may not run it: set HELPER_ACCEL to auto (KVM, or TCG when KVM fails) or tcg, or raise HELPER_BOOT_TIMEOUT.`;
 }
 
 function describeExit(exit: HelperExit | undefined): string {

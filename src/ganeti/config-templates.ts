@@ -21,8 +21,8 @@ export function configFileText(): string {
 #HELPER_DEBUG=no
 # auto (KVM when the helper's kernel boots under it, TCG otherwise), kvm or tcg.
 #HELPER_ACCEL=auto
-# Seconds for the helper VM to show a sign of life; under auto a helper silent
-# under KVM by then is started again under TCG.
+# Seconds for the helper VM to show a sign of life under KVM; under auto a
+# helper silent by then is started again under TCG, under kvm the create fails.
 #HELPER_BOOT_TIMEOUT=60
 
 # Program that receives the progress messages (JSON lines) on stdin and the

@@ -66,10 +66,9 @@ export const SETTINGS = {
   HELPER_DIR: setting('/var/lib/snf-image/helper/', text),
   /**
    * Seconds for the helper VM to show a sign of life (console output, a
-   * monitor line). Under HELPER_ACCEL=auto a helper that has not booted under
-   * KVM by then is started again under TCG; otherwise the run fails. The
-   * default leaves room for TCG on a slow node (the helper prints within
-   * 2-6 s here).
+   * monitor line) under KVM. Under HELPER_ACCEL=auto a helper that has not
+   * booted by then is started again under TCG; under kvm the run fails. KVM
+   * boots it in about a second; the default leaves room for a slow, busy node.
    */
   HELPER_BOOT_TIMEOUT: setting('60', duration),
   /** Seconds before the helper VM is sent SIGTERM. */
