@@ -1,6 +1,7 @@
 import { assign, emit, setup } from 'xstate';
 import { effectPlaceholders, withPorts } from '../../src/effects/actors.ts';
 import type {
+  AcceleratorChoice,
   AttachedDestination,
   BackendChoice,
   ConfigDevice,
@@ -42,7 +43,12 @@ export interface HostContext {
   readonly target: string | undefined;
   readonly copy: CopySummary | undefined;
   readonly configDevice: ConfigDevice | undefined;
+  readonly accelerator: AcceleratorChoice | undefined;
   readonly helperPid: number | undefined;
+  /** The helper VM printed on its console or wrote a monitor line: it booted. */
+  readonly helperAlive: boolean;
+  /** Why the helper was killed to start again under TCG, once that is decided. */
+  readonly acceleratorAbandoned: string | undefined;
   /** Set once the soft timeout fired: the helper did not finish on time. */
   readonly helperTimedOut: boolean;
   readonly helperExit: HelperExit | undefined;
@@ -58,6 +64,8 @@ export type HostEvent =
   | { type: 'deployment.abort'; reason: string }
   | { type: 'copy.progress'; position: number; total: number | null; progress: number | null }
   | { type: 'helper.started'; pid: number }
+  | { type: 'helper.alive' }
+  | { type: 'helper.acceleratorFailed'; line: string }
   | { type: 'helper.monitor'; message: MonitorReport }
   | { type: 'helper.monitorFailed'; error: { name: string; message: string } };
 
@@ -92,12 +100,17 @@ export const hostMachine = withPorts<HostEffects>()(setup({
   },
   actors: effectPlaceholders<HostEffects>(HOST_EFFECT_NAMES),
   delays: {
+    bootTimeout: ({ context }) => context.plan!.helperTimeouts.bootMs,
     softTimeout: ({ context }) => context.plan!.helperTimeouts.softMs,
     hardTimeout: ({ context }) => context.plan!.helperTimeouts.hardMs,
     releaseBackoff: ({ context }) => RELEASE_FIRST_BACKOFF_MS * 2 ** (context.releaseAttempts - 1),
     releaseTimeout: RELEASE_TIMEOUT_MS,
   },
   guards: {
+    mayFallBackToTcg: ({ context }) => context.accelerator?.fallbackToTcg === true && !context.helperAlive,
+    // TCG runs anything qemu can boot; only the soft timeout bounds it.
+    helperSilentUnderKvm: ({ context }) => context.accelerator?.accelerator === 'kvm' && !context.helperAlive,
+    acceleratorAbandoned: ({ context }) => context.acceleratorAbandoned !== undefined,
     helperFinishedOnTime: ({ context }) => !context.helperTimedOut,
     helperExitedCleanly: ({ context }) => context.helperExit?.exitCode === 0,
     resultIsSuccess: ({ context }) => context.helperResult?.firstLine === 'SUCCESS',
@@ -110,6 +123,11 @@ export const hostMachine = withPorts<HostEffects>()(setup({
       failure: ({ context }, failure: Failure) => context.failure ?? failure,
     }),
     report: emit((_, report: MonitorReport) => ({ type: 'report' as const, report })),
+    fallBackToTcg: assign({ accelerator: { accelerator: 'tcg', fallbackToTcg: false, reason: 'the helper did not boot under KVM' } }),
+    abandonAccelerator: assign({ acceleratorAbandoned: (_, reason: string) => reason }),
+    forgetHelperProcess: assign({
+      resources: ({ context }) => context.resources.filter((r) => r.kind !== 'process'),
+    }),
     giveUpRelease: assign({
       unreleased: ({ context, event }) => [
         ...context.unreleased,
@@ -127,7 +145,10 @@ export const hostMachine = withPorts<HostEffects>()(setup({
     target: undefined,
     copy: undefined,
     configDevice: undefined,
+    accelerator: undefined,
     helperPid: undefined,
+    helperAlive: false,
+    acceleratorAbandoned: undefined,
     helperTimedOut: false,
     helperExit: undefined,
     helperResult: undefined,
@@ -229,7 +250,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
             id: 'writeConfigDevice',
             input: ({ context }) => ({ plan: context.plan!, target: context.target! }),
             onDone: {
-              target: 'runningHelper',
+              target: 'choosingAccelerator',
               actions: assign({
                 configDevice: ({ event }) => event.output,
                 resources: ({ context, event }) => [...context.resources, ...event.output.resources],
@@ -241,18 +262,53 @@ export const hostMachine = withPorts<HostEffects>()(setup({
             },
           },
         },
+        choosingAccelerator: {
+          invoke: {
+            src: 'chooseAccelerator',
+            id: 'chooseAccelerator',
+            input: ({ context }) => ({ plan: context.plan! }),
+            onDone: { target: 'runningHelper', actions: assign({ accelerator: ({ event }) => event.output }) },
+            onError: {
+              target: '#host.releasing',
+              actions: { type: 'fail', params: ({ event }) => ({ step: 'choosingAccelerator', ...errorOf(event) }) },
+            },
+          },
+        },
+        markingAcceleratorBad: {
+          entry: {
+            type: 'report',
+            params: ({ context }) => ({
+              type: 'image-helper',
+              subtype: 'warning',
+              messages: [`The customization VM did not boot under KVM (${context.acceleratorAbandoned}); starting it again under TCG.`],
+            }),
+          },
+          invoke: {
+            src: 'markAcceleratorBad',
+            id: 'markAcceleratorBad',
+            input: ({ context }) => ({ plan: context.plan!, accelerator: context.accelerator!.accelerator, reason: context.acceleratorAbandoned! }),
+            // Not remembering the verdict costs the next create a probe; this one goes on under TCG either way.
+            onDone: { target: 'runningHelper', actions: 'fallBackToTcg' },
+            onError: { target: 'runningHelper', actions: 'fallBackToTcg' },
+          },
+        },
         runningHelper: {
-          entry: { type: 'report', params: { type: 'image-info', messages: ['Starting customization VM...'] } },
+          entry: [
+            assign({ helperAlive: false, acceleratorAbandoned: undefined }),
+            { type: 'report', params: { type: 'image-info', messages: ['Starting customization VM...'] } },
+          ],
           invoke: {
             src: 'runHelper',
             id: 'runHelper',
             input: ({ context }) => ({
               plan: context.plan!,
+              accelerator: context.accelerator!.accelerator,
               target: context.target!,
               configDevice: context.configDevice!.configDevice,
               resultChannel: context.configDevice!.resultChannel,
             }),
             onDone: [
+              { guard: 'acceleratorAbandoned', target: 'markingAcceleratorBad', actions: 'forgetHelperProcess' },
               {
                 guard: 'helperFinishedOnTime',
                 target: 'checkingResult',
@@ -284,6 +340,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
                 resources: ({ context, event }) => [...context.resources, { kind: 'process', id: String(event.pid) }],
               }),
             },
+            'helper.alive': { actions: assign({ helperAlive: true }) },
             'helper.monitor': { actions: { type: 'report', params: ({ event }) => event.message } },
             // The helper broke the monitor protocol: it runs on, and only its result decides.
             'helper.monitorFailed': {
@@ -293,7 +350,44 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           initial: 'waiting',
           states: {
             waiting: {
-              after: { softTimeout: { target: 'terminating', actions: assign({ helperTimedOut: true }) } },
+              after: {
+                softTimeout: { target: 'terminating', actions: assign({ helperTimedOut: true }) },
+                // A helper that has not booted under KVM by then will not: under auto TCG takes over; under kvm the run fails.
+                bootTimeout: [
+                  {
+                    guard: 'mayFallBackToTcg',
+                    target: 'killing',
+                    actions: { type: 'abandonAccelerator', params: ({ context }) => `no sign of life within HELPER_BOOT_TIMEOUT, ${seconds(context.plan!.helperTimeouts.bootMs)}` },
+                  },
+                  {
+                    guard: 'helperSilentUnderKvm',
+                    target: 'killing',
+                    actions: [
+                      assign({ helperTimedOut: true }),
+                      { type: 'fail', params: ({ context }) => ({ step: 'runningHelper', message: bootTimeoutMessage(context), kind: 'HelperBootTimeout' }) },
+                    ],
+                  },
+                ],
+              },
+              on: {
+                'helper.acceleratorFailed': [
+                  { guard: 'mayFallBackToTcg', target: 'killing', actions: { type: 'abandonAccelerator', params: ({ event }) => `qemu reported "${event.line}"` } },
+                  {
+                    target: 'killing',
+                    actions: [
+                      assign({ helperTimedOut: true }),
+                      {
+                        type: 'fail',
+                        params: ({ event }) => ({
+                          step: 'runningHelper',
+                          message: `qemu reported "${event.line}": KVM cannot run the customization VM on this node; set HELPER_ACCEL to auto or tcg.`,
+                          kind: 'AcceleratorFailed',
+                        }),
+                      },
+                    ],
+                  },
+                ],
+              },
             },
             terminating: {
               invoke: {
@@ -413,6 +507,14 @@ export const hostMachine = withPorts<HostEffects>()(setup({
     failed: { type: 'final', tags: ['failure'] },
   },
 }));
+
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+function bootTimeoutMessage(context: HostContext): string {
+  return `The customization VM showed no sign of life within HELPER_BOOT_TIMEOUT (${seconds(context.plan!.helperTimeouts.bootMs)}) under KVM: this node's KVM may not run it: set HELPER_ACCEL to auto (KVM, or TCG when KVM fails) or tcg, or raise HELPER_BOOT_TIMEOUT.`;
+}
 
 function describeExit(exit: HelperExit | undefined): string {
   if (!exit) return 'no exit status';

@@ -14,8 +14,22 @@ export interface Resource {
 }
 
 export interface HelperTimeouts {
+  /** HELPER_BOOT_TIMEOUT: the helper must show a sign of life (console output, a monitor line) by then. */
+  readonly bootMs: number;
   readonly softMs: number;
   readonly hardMs: number;
+}
+
+export type Accelerator = 'kvm' | 'tcg';
+
+export interface AcceleratorChoice {
+  readonly accelerator: Accelerator;
+  /** HELPER_ACCEL=auto chose KVM: should the helper not boot under it, TCG gets one more try. */
+  readonly fallbackToTcg: boolean;
+  /** Why, in words for the log and the trace. */
+  readonly reason: string;
+  /** How long the probe took, when it ran for this create (not remembered from an earlier one). */
+  readonly probeMs?: number;
 }
 
 /** The validated deployment. The machine reads only the timeouts; effects read the rest. */
@@ -65,11 +79,17 @@ export type HostEffects = {
   /** Emits `copy.progress` events ({ position, total, progress }). */
   readonly copyImage: Effect<{ plan: DeploymentPlan; backends: BackendChoice; target: string }, CopySummary>;
   readonly writeConfigDevice: Effect<{ plan: DeploymentPlan; target: string }, ConfigDevice>;
+  /** HELPER_ACCEL, with `auto` decided by a probe that boots the helper's kernel (its verdict kept per host boot). */
+  readonly chooseAccelerator: Effect<{ plan: DeploymentPlan }, AcceleratorChoice>;
+  /** Remembers, for the rest of this host boot, that the helper does not boot under the accelerator. */
+  readonly markAcceleratorBad: Effect<{ plan: DeploymentPlan; accelerator: Accelerator; reason: string }, void>;
   /**
    * Starts the helper VM and resolves when it exits. Emits `helper.started`
-   * ({ pid }) once, then `helper.monitor` ({ message }) per monitor message.
+   * ({ pid }) once, `helper.alive` once at its first console output or
+   * monitor data, `helper.acceleratorFailed` ({ line }) when qemu reports a
+   * KVM internal error, and `helper.monitor` ({ message }) per monitor message.
    */
-  readonly runHelper: Effect<{ plan: DeploymentPlan; target: string; configDevice: string; resultChannel: string }, HelperExit>;
+  readonly runHelper: Effect<{ plan: DeploymentPlan; accelerator: Accelerator; target: string; configDevice: string; resultChannel: string }, HelperExit>;
   readonly signalHelper: Effect<{ pid: number; signal: HelperSignal }, void>;
   readonly readResult: Effect<{ path: string }, HelperResult>;
   readonly releaseResource: Effect<Resource, void>;
@@ -81,6 +101,8 @@ export const HOST_EFFECT_NAMES = [
   'attachDestination',
   'copyImage',
   'writeConfigDevice',
+  'chooseAccelerator',
+  'markAcceleratorBad',
   'runHelper',
   'signalHelper',
   'readResult',

@@ -22,8 +22,11 @@ export function configFileText(): string {
 # ttyS3, a pty that the log names (screen /dev/pts/N); raise
 # HELPER_SOFT_TIMEOUT to have time to use it.
 #HELPER_DEBUG=no
-# auto (KVM when /dev/kvm works, TCG otherwise), kvm or tcg.
+# auto (KVM when the helper's kernel boots under it, TCG otherwise), kvm or tcg.
 #HELPER_ACCEL=auto
+# Seconds for the helper VM to show a sign of life under KVM; under auto a
+# helper silent by then is started again under TCG, under kvm the create fails.
+#HELPER_BOOT_TIMEOUT=60
 
 # Program that receives the progress messages (JSON lines) on stdin and the
 # instance name as its argument; empty sends them to the Ganeti log.

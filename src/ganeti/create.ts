@@ -14,6 +14,7 @@ import { configuredLogLevel } from '../host/inputs/settings.ts';
 import { standardBackends } from '../host/backends/backend-registry.ts';
 import { realHostEffects, type CreatePlan } from '../host/real-host-effects.ts';
 import { HELPER_MACHINE } from '../protocol/trace-channel.ts';
+import type { AcceleratorChoiceOptions } from '../host/helper-vm/accelerator-choice.ts';
 
 /** Where a run's trace goes when neither the configuration nor SNF_IMAGE_TRACE_DIR says (TRACE_DIR's default). */
 const DEFAULT_TRACE_DIR = '/var/log/snf-image/traces';
@@ -29,6 +30,8 @@ export interface CreateOptions {
   readonly backendsConfigDir?: string;
   /** Sees every monitor message too (import's resize reads what the helper could not grow). */
   readonly onReport?: (report: MonitorReport) => void;
+  /** Where accelerator verdicts are kept and what the probe reads; tests point it elsewhere. */
+  readonly acceleratorChoice?: Partial<AcceleratorChoiceOptions>;
 }
 
 export interface CreateResult {
@@ -59,6 +62,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     backends: standardBackends(),
     ...(options.backendsConfigDir ? { backendsConfigDir: options.backendsConfigDir } : {}),
     helperTrace: (event) => trace.tracer.write({ kind: 'nested', machine: HELPER_MACHINE, event }),
+    ...(options.acceleratorChoice ? { acceleratorChoice: options.acceleratorChoice } : {}),
   });
   const actor = startMachine(hostMachine, effects, { clock, trace: trace.tracer, name: 'host' });
 

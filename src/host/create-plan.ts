@@ -32,7 +32,7 @@ export async function validateCreate(ports: {
   for (const warning of warnings) ports.log.warn(warning);
   return {
     instance: request.instanceName,
-    helperTimeouts: { softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
+    helperTimeouts: { bootMs: request.config.HELPER_BOOT_TIMEOUT * 1000, softMs: request.config.HELPER_SOFT_TIMEOUT * 1000, hardMs: request.config.HELPER_HARD_TIMEOUT * 1000 },
     request,
     backends: { imageDir, backendsConfigDir },
   };

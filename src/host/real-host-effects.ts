@@ -3,14 +3,14 @@ import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { TraceEvent } from '../effects/trace.ts';
 import type { Logger } from '../log.ts';
-import type { HostEffects, Resource } from '../../machines/host/ports.ts';
+import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/ports.ts';
 import type { BackendRegistry } from './backends/backend-registry.ts';
 import { createPrepareConfigDevice } from './config-device/prepare-config-device.ts';
 import { backendsConfigOf, requestOf, validateCreate } from './create-plan.ts';
-import type { MachineType } from './helper-vm/helper-devices.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
-import { chooseAccelerator } from './helper-vm/kvm-probe.ts';
-import { qemuCommand } from './helper-vm/qemu-command.ts';
+import { MACHINE_KERNEL_ARGS, qemuCommand } from './helper-vm/qemu-command.ts';
+import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions, type AcceleratorQuestion } from './helper-vm/accelerator-choice.ts';
+import { releasedWhenAborted } from './released-when-aborted.ts';
 import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 import { createImageTransferEffects } from './image-transfer.ts';
 import type { Environment } from './inputs/deployment-request.ts';
@@ -28,15 +28,9 @@ export interface RealHostPorts {
   readonly backendsConfigDir?: string;
   /** Takes the helper's trace events as they come from the VM (create writes them into the run's trace). */
   readonly helperTrace?: (event: TraceEvent) => void;
+  /** Where accelerator verdicts are kept and what the probe reads (tests point it elsewhere). */
+  readonly acceleratorChoice?: Partial<AcceleratorChoiceOptions>;
 }
-
-const KERNEL_ARGS_BY_MACHINE: Partial<Record<MachineType, readonly string[]>> = {
-  // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
-  // Even with pci=off the x86 kernel reports "PCI: Fatal: No config space access function found" at
-  // KERN_ERR on every boot; loglevel=3 keeps that expected line out of the OS log (panics and
-  // filesystem errors are CRIT or higher and still show; a task's own errors come on the monitor channel).
-  microvm: ['tsc_early_khz=2600000', 'pci=off', 'loglevel=3'],
-};
 
 /**
  * The create lifecycle's effects against the world, by name: the plan from
@@ -49,6 +43,11 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   const transfer = createImageTransferEffects({ processes: ports.processes, backends: ports.backends });
   const prepareConfigDevice = createPrepareConfigDevice({ processes: ports.processes, fetch: ports.fetch, log: ports.log });
   const runHelperProcess = createRunHelper({ log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
+  const accelerators = createAcceleratorChoice({ ...DEFAULT_ACCELERATOR_CHOICE, ...ports.acceleratorChoice }, ports.log);
+  const acceleratorQuestion = (plan: DeploymentPlan): AcceleratorQuestion => {
+    const { config } = requestOf(plan);
+    return { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY };
+  };
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
     switch (resource.kind) {
@@ -72,7 +71,11 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       return { source: selection.source, destination: selection.destination };
     },
 
-    attachDestination: ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+    attachDestination: releasedWhenAborted(
+      'attachDestination',
+      ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+      releaseResource,
+    ),
 
     copyImage: async ({ plan, backends, target }, ctx) => {
       const { image, parameters } = requestOf(plan);
@@ -91,12 +94,22 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       return { bytes: summary.bytes, seconds: summary.seconds };
     },
 
-    writeConfigDevice: ({ plan }, ctx) => prepareConfigDevice(requestOf(plan), ctx),
+    writeConfigDevice: releasedWhenAborted('writeConfigDevice', ({ plan }, ctx) => prepareConfigDevice(requestOf(plan), ctx), releaseResource),
 
-    runHelper: async ({ plan, target, configDevice, resultChannel }, ctx) => {
+    chooseAccelerator: async ({ plan }) => {
+      const choice = await accelerators.chooseAccelerator(acceleratorQuestion(plan));
+      ports.log.info({ accelerator: choice.accelerator, probeMs: choice.probeMs }, `accelerator: ${choice.reason}`);
+      return choice;
+    },
+
+    markAcceleratorBad: async ({ plan, accelerator, reason }) => {
+      ports.log.warn({ accelerator }, `the helper VM did not boot under ${accelerator} (${reason}): TCG from now on, until the node reboots`);
+      await accelerators.markAcceleratorBad(acceleratorQuestion(plan), reason);
+    },
+
+    runHelper: async ({ plan, accelerator, target, configDevice, resultChannel }, ctx) => {
       const request = requestOf(plan);
       const [qemu, ...qemuArgs] = request.config.QEMU;
-      const accelerator = await chooseAccelerator(request.config.HELPER_ACCEL, { qemu: qemu! });
       const qemuVersion = await detectQemuVersion(ports.processes, request.config.QEMU, ctx.signal);
       const machine = request.config.HELPER_MACHINE_TYPE;
       const command = qemuCommand({
@@ -112,7 +125,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
         instanceDisks: [target, ...request.disks.slice(1).map((d) => d.target)],
         configDevice,
         resultPath: resultChannel,
-        extraKernelArgs: KERNEL_ARGS_BY_MACHINE[machine] ?? [],
+        extraKernelArgs: MACHINE_KERNEL_ARGS[machine] ?? [],
       });
       ports.log.info({ accelerator, machine, command: [command.command, ...command.args].join(' ') }, 'starting the helper VM');
       return runHelperProcess({ command: command.command, args: [...qemuArgs, ...command.args] }, ctx);

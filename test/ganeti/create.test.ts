@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, truncate, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { deploy } from '../../src/ganeti/create.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
 import { createLogger } from '../../src/log.ts';
 import { capturedLog } from '../support/captured-log.ts';
+import { workDirPrefix } from '../../src/host/work-dirs.ts';
 
 const STAND_IN = resolve('test/fixtures/stand-in-qemu.sh');
 const IMAGE_BYTES = 3 * 1024 * 1024 + 512;
@@ -75,7 +77,8 @@ describe('create with a stand-in helper VM', () => {
 
   async function leftovers(): Promise<string[]> {
     const names = await readdir(tmpdir());
-    return names.filter((n) => n.startsWith('snf-image-create-') || n.startsWith('snf-image-config-'));
+    // Only this process's: other creates may run on the node meanwhile.
+    return names.filter((n) => (['create', 'config', 'hostkeys'] as const).some((kind) => n.startsWith(workDirPrefix(kind))));
   }
 
   it('copies the image, hands the helper its rules, and reports success', async () => {
@@ -188,6 +191,86 @@ describe('create with a stand-in helper VM', () => {
       assert.deepEqual(survivors, [], 'no helper process left');
       assert.deepEqual(await leftovers(), before);
     }
+  });
+
+  describe('whatever this node\'s KVM does (HELPER_ACCEL=auto)', () => {
+    /** A node whose /dev/kvm opens (a plain file stands for it) and whose qemu plays one KVM behaviour. */
+    async function autoSetup(name: string, scenario: string, extraConfig: Record<string, string> = {}) {
+      const t = await setup(name, scenario, { HELPER_ACCEL: 'auto', HELPER_BOOT_TIMEOUT: '2', ...extraConfig });
+      await writeFile(join(t.run, 'helper', 'kernel'), 'kernel');
+      await writeFile(join(t.run, 'kvm'), '');
+      await writeFile(join(t.run, 'boot_id'), 'boot-1\n');
+      const acceleratorChoice = { cacheDir: join(t.run, 'accelerator'), kvmDevice: join(t.run, 'kvm'), bootIdPath: join(t.run, 'boot_id'), probeTimeoutMs: 1000 };
+      const create = async () => {
+        const started = Date.now();
+        const result = await deploy(t.env, { log: createLogger('silent'), stdout: t.sink as never, acceleratorChoice });
+        const trace = readTraceFile(result.tracePath!);
+        const helpers = trace.flatMap((e) => (e.kind === 'effect.call' && e.effect === 'runHelper' ? [(e.input as { accelerator: string }).accelerator] : []));
+        return { ...result, trace, helpers, seconds: (Date.now() - started) / 1000 };
+      };
+      return { ...t, create };
+    }
+
+    const cases = [
+      { scenario: 'kvm-works', helpers: ['kvm'] },
+      { scenario: 'kvm-aborts', helpers: ['tcg'] },
+      { scenario: 'kvm-hangs', helpers: ['tcg'] },
+      { scenario: 'kvm-hangs-after-probe', helpers: ['kvm', 'tcg'] },
+      { scenario: 'kvm-internal-error', helpers: ['kvm', 'tcg'] },
+    ];
+    for (const { scenario, helpers } of cases) {
+      it(`deploys in seconds on a node where ${scenario}, helpers under ${helpers.join(' then ')}, and the next create does not probe again`, async () => {
+        const t = await autoSetup(scenario, scenario);
+        const first = await t.create();
+        assert.equal(first.output.ok, true, JSON.stringify(first.output.failure));
+        assert.deepEqual(first.helpers, helpers);
+        assert.ok(first.seconds < 10, `${first.seconds} s`);
+        const warnings = monitorMessages(t.stdout).filter((m) => m.type === 'image-helper' && m.subtype === 'warning');
+        assert.equal(warnings.length, helpers.length - 1, 'a warning for each fallback');
+        const second = await t.create();
+        assert.equal(second.output.ok, true);
+        assert.deepEqual(second.helpers, [helpers.at(-1)], 'the verdict (or the fallback) is remembered');
+        const choice = second.trace.find((e) => e.kind === 'effect.result' && e.effect === 'chooseAccelerator');
+        assert.ok(choice?.kind === 'effect.result' && choice.outcome.ok && /^probed earlier in this host boot/.test((choice.outcome.output as { reason: string }).reason));
+      });
+    }
+
+    it('fails in seconds, naming HELPER_BOOT_TIMEOUT, when HELPER_ACCEL=kvm and the helper spins silently', async () => {
+      const t = await autoSetup('explicit-kvm', 'kvm-hangs-after-probe', { HELPER_ACCEL: 'kvm' });
+      const run = await t.create();
+      assert.deepEqual(run.helpers, ['kvm']);
+      assert.equal(run.output.failure?.kind, 'HelperBootTimeout');
+      assert.match(run.output.failure!.message, /no sign of life within HELPER_BOOT_TIMEOUT \(2 s\) under KVM: .*set HELPER_ACCEL to auto/);
+      assert.ok(run.seconds < 10, `${run.seconds} s`);
+    });
+  });
+
+  it('leaves no helper running when killed with SIGKILL, and the next create removes its work directory', async () => {
+    const t = await setup('killed', 'hang', { HELPER_SOFT_TIMEOUT: '600' });
+    const create = spawn(process.execPath, ['--import', 'tsx', resolve('test/fixtures/create-until-killed.ts'), JSON.stringify(t.env)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The stand-in starts its task, then hangs: the helper is running.
+    await new Promise<void>((resolveStarted, rejectStarted) => {
+      let seen = '';
+      create.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('"task-start"')) resolveStarted();
+      });
+      create.once('exit', () => rejectStarted(new Error(`create ended before its helper started a task:\n${seen}`)));
+    });
+    const workDirs = (await readdir(tmpdir())).filter((n) => n.startsWith(workDirPrefix('create', create.pid!)));
+    assert.equal(workDirs.length, 1, 'the killed create had its work directory');
+    create.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    const helpers = [];
+    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes(STAND_IN) && cmdline.includes(t.run)) helpers.push(pid);
+    }
+    assert.deepEqual(helpers, [], 'no helper outlived create');
+    const next = await setup('after-killed', 'success');
+    const { output } = await deploy(next.env, { log: createLogger('silent'), stdout: next.sink as never });
+    assert.equal(output.ok, true);
+    await assert.rejects(stat(join(tmpdir(), workDirs[0]!)), { code: 'ENOENT' }, 'the secrets it held are gone');
   });
 
   it('rejects a missing image with a clear message, before touching the disk', async () => {

@@ -8,7 +8,7 @@ import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/
 
 export const plan: DeploymentPlan = {
   instance: 'vm1.example.org',
-  helperTimeouts: { softMs: 120_000, hardMs: 5_000 },
+  helperTimeouts: { bootMs: 60_000, softMs: 120_000, hardMs: 5_000 },
 };
 
 /** A world that works: every effect succeeds; what was released is noted in order. */
@@ -30,8 +30,11 @@ export function workingWorld() {
       resultChannel: '/tmp/w/result',
       resources: [{ kind: 'tempdir', id: '/tmp/w' }],
     }),
+    chooseAccelerator: async () => ({ accelerator: 'kvm', fallbackToTcg: true, reason: 'KVM probe: the helper kernel ran the probe init' }),
+    markAcceleratorBad: async () => {},
     runHelper: async (_input, ctx: EffectContext) => {
       ctx.emit({ type: 'helper.started', pid: 4242 });
+      ctx.emit({ type: 'helper.alive' });
       ctx.emit({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-start', task: 'FixPartitionTable' } });
       ctx.emit({ type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'FixPartitionTable' } });
       return { exitCode: 0, signal: null };
@@ -45,10 +48,11 @@ export function workingWorld() {
       released.push(resource);
     },
   };
-  /** A helper VM that never finishes by itself: it ends only when killed. */
+  /** A helper VM that booted and never finishes by itself: it ends only when killed. */
   const stuckHelper: HostEffects['runHelper'] = (_input, ctx) =>
     new Promise((resolve, reject) => {
       ctx.emit({ type: 'helper.started', pid: 4242 });
+      ctx.emit({ type: 'helper.alive' });
       vmExit = resolve;
       untilAborted(ctx.signal, 'runHelper').catch((error) => {
         aborted.push('runHelper');

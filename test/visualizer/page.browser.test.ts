@@ -126,13 +126,14 @@ describe('run replay page in Chromium', { timeout: 60_000 }, () => {
       '#2 attachDestination',
       '#3 copyImage',
       '#4 writeConfigDevice',
-      '#5 runHelper',
+      '#5 chooseAccelerator',
+      '#6 runHelper',
       '↳ FixPartitionTable',
       '↳ FilesystemResizeUnmounted',
       '↳ MountImage',
-      '#6 readResult',
-      '#7 releaseResource',
+      '#7 readResult',
       '#8 releaseResource',
+      '#9 releaseResource',
     ]);
     await page.keyboard.press('End');
     await drawn(page);

@@ -1,5 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Effect } from '../../effects/effect.ts';
 import { CommandFailed, type Processes } from '../../effects/processes.ts';
@@ -9,6 +8,7 @@ import { CONFIG_DEVICE_FILES, rulesSchema, type Rules } from '../../protocol/rul
 import { hostKeyFileName, type HostKeyPair, type PreparedHostKeys, type PreparedHostKeyType } from './host-keys.ts';
 import { defaultSysprepInf, defaultUnattendXml } from './windows-answer-files.ts';
 import { resolveWindowsTimezone } from './windows-timezones.ts';
+import { withWorkDir } from '../work-dirs.ts';
 
 /** A 1.44 MB floppy, the size snf-image used: every pc and q35 helper can read it. */
 export const CONFIG_DEVICE_BYTES = 2880 * 512;
@@ -64,9 +64,8 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
   return async (input, ctx) => {
     const rules = checkedRules(input.rules);
     const timezone = resolveWindowsTimezone(input.windowsTimezone);
-    // mkdtemp creates the directory with mode 0700.
-    const staging = await mkdtemp(join(tmpdir(), 'snf-image-config-'));
-    try {
+    // A private directory (mode 0700), removed whatever happens.
+    return withWorkDir('config', async (staging) => {
       const secretFile = { mode: 0o600, flag: 'wx' } as const;
       await writeFile(join(staging, CONFIG_DEVICE_FILES.rules), `${JSON.stringify(rules, null, 2)}\n`, secretFile);
       const answerText = input.answerFile === undefined ? undefined : isSecret(input.answerFile) ? input.answerFile.reveal() : input.answerFile;
@@ -84,9 +83,7 @@ export function createConfigDeviceWriter(deps: { readonly processes: Processes }
       await truncate(input.path, CONFIG_DEVICE_BYTES);
       await makeFilesystem(deps.processes, staging, input.path, ctx.signal);
       return { path: input.path };
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+    });
   };
 }
 

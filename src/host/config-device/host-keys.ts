@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Processes } from '../../effects/processes.ts';
 import { Secret } from '../../effects/secret.ts';
 import { PREPARED_HOST_KEY_TYPES } from '../../protocol/rules.ts';
+import { withWorkDir } from '../work-dirs.ts';
 
 export type PreparedHostKeyType = (typeof PREPARED_HOST_KEY_TYPES)[number];
 
@@ -21,8 +21,7 @@ export type PreparedHostKeys = Readonly<Partial<Record<PreparedHostKeyType, Host
  * ssh-keygen gets none, and the helper makes its own.
  */
 export async function prepareHostKeys(processes: Processes, comment: string, signal: AbortSignal): Promise<PreparedHostKeys> {
-  const dir = await mkdtemp(join(tmpdir(), 'snf-image-hostkeys-'));
-  try {
+  return withWorkDir('hostkeys', async (dir) => {
     const keys: Partial<Record<PreparedHostKeyType, HostKeyPair>> = {};
     for (const type of PREPARED_HOST_KEY_TYPES) {
       const file = join(dir, type);
@@ -31,9 +30,7 @@ export async function prepareHostKeys(processes: Processes, comment: string, sig
       keys[type] = { privateKey: new Secret(await readFile(file, 'utf8')), publicKey: await readFile(`${file}.pub`, 'utf8') };
     }
     return keys;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export function hostKeyFileName(type: PreparedHostKeyType): string {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Resource } from '../../../machines/host/ports.ts';
 import type { EffectContext } from '../../effects/effect.ts';
@@ -12,6 +11,7 @@ import { readAnswerFile } from './answer-file.ts';
 import { createConfigDeviceWriter } from './config-device.ts';
 import { helperRules } from './helper-rules.ts';
 import { prepareHostKeys } from './host-keys.ts';
+import { makeWorkDir, removeOrphanedWorkDirs } from '../work-dirs.ts';
 
 /**
  * The writeConfigDevice effect of create: a private work directory (a
@@ -22,7 +22,8 @@ import { prepareHostKeys } from './host-keys.ts';
 export function createPrepareConfigDevice(ports: { readonly processes: Processes; readonly fetch: typeof globalThis.fetch; readonly log: Logger }) {
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
   return async (request: DeploymentRequest, ctx: EffectContext) => {
-    const workDir = await mkdtemp(join(tmpdir(), 'snf-image-create-'));
+    for (const orphan of await removeOrphanedWorkDirs()) ports.log.warn({ path: orphan }, 'removed the work directory of a create that is gone');
+    const workDir = await makeWorkDir('create');
     const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
     try {
       const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });

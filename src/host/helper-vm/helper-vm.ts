@@ -10,6 +10,7 @@ import { traceEventSchema, type TraceEvent } from '../../effects/trace.ts';
 import { MonitorChannelParser, MonitorProtocolError } from '../../protocol/monitor-parser.ts';
 import { childEnvironment } from '../../effects/child-environment.ts';
 import { TraceChannelParser } from '../../protocol/trace-channel.ts';
+import { COMMAND_NOT_FOUND, diesWithParent } from './dies-with-parent.ts';
 
 /**
  * The file descriptor the helper process writes the monitor channel to. It
@@ -20,6 +21,9 @@ export const MONITOR_CHANNEL_FD = 3;
 
 /** The file descriptor of the trace channel, a socket like the monitor's. */
 export const TRACE_CHANNEL_FD = 4;
+
+/** What qemu prints when KVM cannot go on running the guest (it then pauses the VM rather than exiting). */
+const KVM_INTERNAL_ERROR = /KVM internal error/;
 
 /** The program that is the helper VM: qemu, or a stand-in in tests. */
 export interface HelperProcessSpec {
@@ -51,7 +55,9 @@ export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: 
       // A child made per run takes the level the configuration set (LOG_LEVEL, IMAGE_DEBUG) after this factory ran.
       const log = deps.log.child({ component: 'helper' });
       if (ctx.signal.aborted) return reject(new AbortedError('runHelper'));
-      const child = spawn(spec.command, spec.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
+      // The VM must not outlive create, even one killed with SIGKILL: two writers on one disk, and a config device with secrets.
+      const supervised = diesWithParent(spec);
+      const child = spawn(supervised.command, supervised.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
       const pid = child.pid;
       if (pid === undefined) {
         child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));
@@ -62,10 +68,22 @@ export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: 
       ctx.emit({ type: 'helper.started', pid });
 
       // stdio is all pipes past stdin, so these streams exist.
-      const consoleLine = (line: string) => log.info(`HELPER: ${line}`);
+      const consoleLine = (line: string) => {
+        if (KVM_INTERNAL_ERROR.test(line)) ctx.emit({ type: 'helper.acceleratorFailed', line });
+        log.info(`HELPER: ${line}`);
+      };
       forEachLine(child.stdout!, consoleLine);
       forEachLine(child.stderr!, consoleLine);
-      const monitor = listenToMonitor(child.stdio[MONITOR_CHANNEL_FD] as Readable, ctx.emit, log);
+      const monitorChannel = child.stdio[MONITOR_CHANNEL_FD] as Readable;
+      // The guest's console (stdout) and the monitor channel speak only once it runs; qemu's own stderr does not count.
+      const alive = () => {
+        child.stdout!.off('data', alive);
+        monitorChannel.off('data', alive);
+        ctx.emit({ type: 'helper.alive' });
+      };
+      child.stdout!.on('data', alive);
+      monitorChannel.on('data', alive);
+      const monitor = listenToMonitor(monitorChannel, ctx.emit, log);
       const trace = listenToTrace(child.stdio[TRACE_CHANNEL_FD] as Readable, deps.onTrace, log);
 
       // The helper's own exit ends the run; anything it started goes with it.
@@ -75,6 +93,7 @@ export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: 
         monitor.end();
         trace.end();
         if (ctx.signal.aborted) reject(new AbortedError('runHelper'));
+        else if (exitCode === COMMAND_NOT_FOUND) reject(new HelperLaunchFailed(spec.command, new Error('command not found')));
         else resolve({ exitCode, signal });
       });
     });

@@ -1,102 +1,105 @@
 import { spawn } from 'node:child_process';
-import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACCELERATOR_ARGS, optionValue, type Accelerator } from './qemu-command.ts';
+import { withDir } from 'tmp-promise';
+import type { Accelerator } from '../../../machines/host/ports.ts';
+import { ACCELERATOR_ARGS, MACHINE_KERNEL_ARGS, MACHINE_OPTIONS } from './qemu-command.ts';
+import type { MachineType } from './helper-devices.ts';
+import { COMMAND_NOT_FOUND, diesWithParent, type Command } from './dies-with-parent.ts';
+import { DEBUG_EXIT_PORT, PROBE_EXIT_CODE, PROBE_LINE, probeInitramfs } from './probe-initramfs.ts';
 import { childEnvironment } from '../../effects/child-environment.ts';
 
-/** HELPER_ACCEL: `auto` uses KVM when the probe boots under it, TCG otherwise. */
-export type AcceleratorSetting = 'auto' | Accelerator;
-
-const DEBUG_EXIT_PORT = 0xf4;
-/** isa-debug-exit makes qemu exit with (value << 1) | 1. */
-const PROBE_EXIT_VALUE = 0x21;
-const PROBE_EXIT_CODE = (PROBE_EXIT_VALUE << 1) | 1;
-
-/**
- * A boot sector that writes PROBE_EXIT_VALUE to the debug-exit port: the
- * machine got through the BIOS and ran guest code, so qemu exits with
- * PROBE_EXIT_CODE.
- */
-function probeBootSector(): Buffer {
-  const code = [
-    0xb0, PROBE_EXIT_VALUE, // mov al, PROBE_EXIT_VALUE
-    0xe6, DEBUG_EXIT_PORT, // out DEBUG_EXIT_PORT, al
-    0xf4, // hlt
-    0xeb, 0xfd, // jmp back to hlt
-  ];
-  const sector = Buffer.alloc(512);
-  Buffer.from(code).copy(sector);
-  sector.writeUInt16LE(0xaa55, 510);
-  return sector;
+/** What the probe boots: the helper's own kernel, on the helper's machine, accelerator and memory. */
+export interface ProbeBootSpec {
+  /** QEMU: the program and any arguments the operator gave it. */
+  readonly qemu: readonly string[];
+  readonly accelerator: Accelerator;
+  readonly machine: MachineType;
+  /** HELPER_DIR/kernel. */
+  readonly kernel: string;
+  readonly memoryMiB: number;
+  readonly timeoutMs: number;
 }
 
+export interface ProbeOutcome {
+  /** The helper's kernel reached our init under the accelerator. */
+  readonly boots: boolean;
+  /** Why, in words for the log and the trace. */
+  readonly reason: string;
+  readonly ms: number;
+}
+
+/** The last lines of qemu's own output are kept for the reason; they name what failed ("failed to set MSR ..."). */
+const KEPT_OUTPUT_CHARS = 400;
+
 /**
- * Boots the probe under an accelerator, with the options the helper gets
- * (the host CPU under KVM), and says whether it ran within the time limit.
- * Opening /dev/kvm is not enough: some KVMs (kvm-pvm) open fine, then abort
- * or hang on a real guest.
+ * Boots the helper's kernel with an init that only signals that it ran,
+ * under exactly the accelerator, -cpu and machine the helper gets. Opening
+ * /dev/kvm, or running a boot sector, is not enough: some KVMs (kvm-pvm) pass
+ * both, then abort or spin silently on a real kernel.
  */
-export async function bootsUnder(qemu: string, accelerator: Accelerator, timeoutMs: number): Promise<boolean> {
-  const dir = await mkdtemp(join(tmpdir(), 'snf-image-kvm-probe-'));
-  try {
-    const disk = join(dir, 'boot.img');
-    await writeFile(disk, probeBootSector());
-    const args = [
-      '-nodefaults', '-no-user-config', '-machine', 'pc', ...ACCELERATOR_ARGS[accelerator], '-m', '16',
-      '-display', 'none', '-monitor', 'none', '-no-reboot',
-      '-drive', `file=${optionValue(disk)},format=raw,if=ide`,
-      '-device', `isa-debug-exit,iobase=${DEBUG_EXIT_PORT},iosize=1`,
-    ];
-    return await new Promise<boolean>((resolve) => {
-      const child = spawn(qemu, args, { detached: true, stdio: 'ignore', env: childEnvironment() });
-      const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), timeoutMs);
-      child.once('error', () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code === PROBE_EXIT_CODE);
-      });
+export function probeBoot(spec: ProbeBootSpec): Promise<ProbeOutcome> {
+  return withDir(
+    async ({ path: dir }) => {
+      const initramfs = join(dir, 'probe.cpio');
+      await writeFile(initramfs, probeInitramfs());
+      const args = [
+        '-nodefaults', '-no-user-config', '-machine', MACHINE_OPTIONS[spec.machine], ...ACCELERATOR_ARGS[spec.accelerator],
+        '-m', String(spec.memoryMiB), '-display', 'none', '-monitor', 'none', '-nic', 'none', '-no-reboot',
+        '-kernel', spec.kernel, '-initrd', initramfs,
+        // panic=-1: should init fail, the kernel reboots at once, and -no-reboot ends qemu.
+        '-append', ['console=ttyS0', 'quiet', 'panic=-1', ...(MACHINE_KERNEL_ARGS[spec.machine] ?? [])].join(' '),
+        '-chardev', 'stdio,id=console', '-device', 'isa-serial,chardev=console,index=0',
+        '-device', `isa-debug-exit,iobase=${DEBUG_EXIT_PORT},iosize=1`,
+      ];
+      const [qemu, ...qemuArgs] = spec.qemu;
+      return runProbe(qemu!, diesWithParent({ command: qemu!, args: [...qemuArgs, ...args] }), spec.timeoutMs);
+    },
+    { prefix: 'snf-image-probe-', unsafeCleanup: true },
+  );
+}
+
+function runProbe(qemu: string, { command, args }: Command, timeoutMs: number): Promise<ProbeOutcome> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: childEnvironment() });
+    let output = '';
+    let initRan = false;
+    let settled = false;
+    const kill = () => child.pid !== undefined && signalGroup(child.pid);
+    const finish = (boots: boolean, reason: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      kill();
+      resolve({ boots, reason, ms: Math.round(performance.now() - started) });
+    };
+    const timer = setTimeout(() => finish(false, `no sign of the probe's init within ${timeoutMs / 1000} s`), timeoutMs);
+    const listen = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT_CHARS);
+      if (!initRan && output.includes(PROBE_LINE)) initRan = true;
+    };
+    child.stdout.on('data', listen);
+    child.stderr.on('data', listen);
+    child.once('error', (error) => finish(false, `qemu did not start: ${error.message}`));
+    child.once('close', (code, signal) => {
+      if (code === PROBE_EXIT_CODE || initRan) finish(true, 'the helper kernel ran the probe init');
+      else if (code === COMMAND_NOT_FOUND) finish(false, `qemu did not start: ${qemu} not found`);
+      else finish(false, `qemu ended (${signal ?? `exit code ${code}`}) before the probe's init ran: ${lastLine(output)}`);
     });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-export interface KvmProbeOptions {
-  readonly qemu: string;
-  readonly kvmDevice?: string;
-  readonly timeoutMs?: number;
+/** qemu's own last message (it names itself), else the last line: after an abort the supervising shell adds "Aborted". */
+function lastLine(output: string): string {
+  const lines = output.trim().split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.filter((line) => line.startsWith('qemu')).at(-1) ?? lines.at(-1) ?? '(no output)';
 }
 
-/** A KVM that works boots the probe in a fraction of a second; one that needs longer is no faster than TCG. */
-const PROBE_TIME_LIMIT_MS = 5000;
-
-async function probe(options: KvmProbeOptions): Promise<boolean> {
+function signalGroup(pid: number): void {
   try {
-    await access(options.kvmDevice ?? '/dev/kvm', constants.R_OK | constants.W_OK);
+    process.kill(-pid, 'SIGKILL');
   } catch {
-    return false;
+    // Already gone.
   }
-  return bootsUnder(options.qemu, 'kvm', options.timeoutMs ?? PROBE_TIME_LIMIT_MS);
-}
-
-/** KVM does not come or go while we run: one probe per qemu binary and device serves the whole process. */
-const probes = new Map<string, Promise<boolean>>();
-
-export function kvmWorks(options: KvmProbeOptions): Promise<boolean> {
-  const key = `${options.qemu}\0${options.kvmDevice ?? ''}`;
-  let result = probes.get(key);
-  if (result === undefined) {
-    result = probe(options);
-    probes.set(key, result);
-  }
-  return result;
-}
-
-export async function chooseAccelerator(setting: AcceleratorSetting, options: KvmProbeOptions): Promise<Accelerator> {
-  if (setting !== 'auto') return setting;
-  return (await kvmWorks(options)) ? 'kvm' : 'tcg';
 }

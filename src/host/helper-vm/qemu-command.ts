@@ -4,8 +4,9 @@ import { MONITOR_CHANNEL_FD, TRACE_CHANNEL_FD } from './helper-vm.ts';
 import { HELPER_CHANNELS } from '../../protocol/helper-channels.ts';
 import { ACTIVATE_HELPER, DEBUG_HELPER, KERNEL_ARGS } from '../../protocol/kernel-command-line.ts';
 import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
+import type { Accelerator } from '../../../machines/host/ports.ts';
 
-export type Accelerator = 'kvm' | 'tcg';
+export type { Accelerator };
 
 /** Everything that decides the helper VM's command line. */
 export interface HelperLaunchSpec {
@@ -46,11 +47,20 @@ export function optionValue(value: string): string {
   return value.replaceAll(',', ',,');
 }
 
-const MACHINE_OPTIONS: Record<MachineType, string> = {
+export const MACHINE_OPTIONS: Record<MachineType, string> = {
   pc: 'pc',
   q35: 'q35',
   // Our own serial ports replace microvm's single built-in one; the helper's kernel needs the legacy PIT and PIC.
   microvm: 'microvm,isa-serial=off,pit=on,pic=on',
+};
+
+/** Kernel arguments a machine type needs, for the helper and the accelerator probe alike. */
+export const MACHINE_KERNEL_ARGS: Partial<Record<MachineType, readonly string[]>> = {
+  // Without tsc_early_khz, TSC calibration can hang under TCG on microvm; it has no PCI bus to probe.
+  // Even with pci=off the x86 kernel reports "PCI: Fatal: No config space access function found" at
+  // KERN_ERR on every boot; loglevel=3 keeps that expected line out of the OS log (panics and
+  // filesystem errors are CRIT or higher and still show; a task's own errors come on the monitor channel).
+  microvm: ['tsc_early_khz=2600000', 'pci=off', 'loglevel=3'],
 };
 
 /**

@@ -67,6 +67,13 @@ function setting<S extends z.ZodType>(defaultValue: string, schema: S, emptyIsVa
 
 export const SETTINGS = {
   HELPER_DIR: setting('/var/lib/snf-image/helper/', text),
+  /**
+   * Seconds for the helper VM to show a sign of life (console output, a
+   * monitor line) under KVM. Under HELPER_ACCEL=auto a helper that has not
+   * booted by then is started again under TCG; under kvm the run fails. KVM
+   * boots it in about a second; the default leaves room for a slow, busy node.
+   */
+  HELPER_BOOT_TIMEOUT: setting('60', duration),
   /** Seconds before the helper VM is sent SIGTERM. */
   HELPER_SOFT_TIMEOUT: setting('120', duration),
   /** Seconds after SIGTERM before SIGKILL. */

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
@@ -64,6 +65,7 @@ describe('helper VM process', () => {
     const pid = await run.pid;
     assert.deepEqual(run.events, [
       { type: 'helper.started', pid },
+      { type: 'helper.alive' },
       { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-start', task: 'FixPartitionTable' } },
       { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'warning', messages: [' disk is small'] } },
       { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'task-end', task: 'FixPartitionTable' } },
@@ -93,7 +95,7 @@ describe('helper VM process', () => {
     const result = join(dir, 'error');
     const run = runStandIn(['error', result]);
     await run.exit;
-    assert.deepEqual(run.events[1], { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', messages: ['two\nlines'] } });
+    assert.deepEqual(run.events[2], { type: 'helper.monitor', message: { type: 'image-helper', subtype: 'error', messages: ['two\nlines'] } });
     assert.deepEqual(await readResult({ path: result }, { signal: new AbortController().signal, emit: () => {} }), { firstLine: 'ERROR: mount failed' });
   });
 
@@ -101,8 +103,27 @@ describe('helper VM process', () => {
     const run = runStandIn(['bad-monitor', join(dir, 'bad-monitor')]);
     assert.deepEqual(await run.exit, { exitCode: 0, signal: null });
     const types = run.events.map((event) => event.type);
-    assert.deepEqual(types, ['helper.started', 'helper.monitorFailed']);
-    assert.match(String((run.events[1]!.error as { message: string }).message), /unknown command: "HELLO:world"/);
+    assert.deepEqual(types, ['helper.started', 'helper.alive', 'helper.monitorFailed']);
+    assert.match(String((run.events[2]!.error as { message: string }).message), /unknown command: "HELLO:world"/);
+  });
+
+  it('reports a KVM internal error at once, and does not take qemu\'s own message for a sign of life', async () => {
+    const run = runStandIn(['kvm-internal-error']);
+    const pid = await run.pid;
+    for (let tries = 0; tries < 40 && run.events.length < 2; tries++) await sleep(50);
+    assert.deepEqual(run.events, [{ type: 'helper.started', pid }, { type: 'helper.acceleratorFailed', line: 'KVM internal error. Suberror: 1' }]);
+    await signalHelper({ pid, signal: 'SIGKILL' }, { signal: new AbortController().signal, emit: () => {} });
+    await run.exit;
+  });
+
+  it('dies with the process that started it, even one killed with SIGKILL', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../fixtures/run-helper-until-killed.ts', import.meta.url)), STAND_IN, 'hang'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    assert.equal(await groupAlive(pid), true, 'the helper runs');
+    parent.kill('SIGKILL');
+    assert.equal(await groupAlive(pid), false, 'the helper went with its parent');
   });
 
   it('gives the exit code of a helper that fails', async () => {

@@ -33,6 +33,7 @@ describe('settings', () => {
     assert.deepEqual(warnings, []);
     assert.deepEqual(config, {
       HELPER_DIR: '/var/lib/snf-image/helper/',
+      HELPER_BOOT_TIMEOUT: 60,
       HELPER_SOFT_TIMEOUT: 120,
       HELPER_HARD_TIMEOUT: 5,
       HELPER_USER: 'nobody',
@@ -97,8 +98,8 @@ describe('settings', () => {
   });
 
   it('accepts every timeout suffix GNU timeout accepts', async () => {
-    const { config } = await settings('HELPER_SOFT_TIMEOUT=2h\nHELPER_HARD_TIMEOUT=1d\nCONFIG_URL_TIMEOUT=30s\n');
-    assert.deepEqual([config.HELPER_SOFT_TIMEOUT, config.HELPER_HARD_TIMEOUT, config.CONFIG_URL_TIMEOUT], [7200, 86400, 30]);
+    const { config } = await settings('HELPER_SOFT_TIMEOUT=2h\nHELPER_HARD_TIMEOUT=1d\nCONFIG_URL_TIMEOUT=30s\nHELPER_BOOT_TIMEOUT=1.5m\n');
+    assert.deepEqual([config.HELPER_SOFT_TIMEOUT, config.HELPER_HARD_TIMEOUT, config.CONFIG_URL_TIMEOUT, config.HELPER_BOOT_TIMEOUT], [7200, 86400, 30, 90]);
   });
 
   it('takes an empty value as the default, like : ${VAR:=default}', async () => {

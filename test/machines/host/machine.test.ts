@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hostMachine, RELEASE_RETRIES } from '../../../machines/host/machine.ts';
+import { untilAborted, type EffectContext } from '../../../src/effects/effect.ts';
 import { injectFault } from '../../../src/effects/faulty.ts';
-import type { HostEffects, Resource } from '../../../machines/host/ports.ts';
+import type { Accelerator, AcceleratorChoice, HostEffects, Resource } from '../../../machines/host/ports.ts';
 import { finalState, plan, startHost, statePath, visitedStates, workingWorld, type HostRun } from '../../support/host-run.ts';
 import { graphTransitions, rememberTransitions } from '../../support/graph-transitions.ts';
 
@@ -48,7 +49,7 @@ describe('host machine', () => {
       'deploying.copying',
       'deploying.copying',
       'deploying.writingConfigDevice',
-      'deploying.runningHelper.waiting',
+      'deploying.choosingAccelerator',
       'deploying.runningHelper.waiting',
     ]);
   });
@@ -59,6 +60,7 @@ describe('host machine', () => {
     { effect: 'attachDestination', step: 'attachingDestination', released: [] },
     { effect: 'copyImage', step: 'copying', released: [loop] },
     { effect: 'writeConfigDevice', step: 'writingConfigDevice', released: [loop] },
+    { effect: 'chooseAccelerator', step: 'choosingAccelerator', released: [tempdir, loop] },
     { effect: 'runHelper', step: 'runningHelper', released: [tempdir, loop] },
     { effect: 'readResult', step: 'checkingResult', released: [tempdir, loop] },
   ];
@@ -258,6 +260,160 @@ describe('host machine', () => {
     assert.deepEqual(world.released, [tempdir, loop]);
   });
 
+  describe('when the helper does not boot', () => {
+    const auto: AcceleratorChoice = { accelerator: 'kvm', fallbackToTcg: true, reason: 'KVM probe: the helper kernel ran the probe init' };
+    const explicit = (accelerator: Accelerator): AcceleratorChoice => ({ accelerator, fallbackToTcg: false, reason: `HELPER_ACCEL is ${accelerator}` });
+
+    /**
+     * The first helper VM stays silent (whatever `first` makes it say) until
+     * SIGKILL ends it; the next ones work. Notes each VM's accelerator, the
+     * signals sent and what was marked bad.
+     */
+    function silentFirstHelper(choice: AcceleratorChoice, first: (ctx: EffectContext) => void = () => {}) {
+      const world = workingWorld();
+      const accelerators: Accelerator[] = [];
+      const marked: { accelerator: Accelerator; reason: string }[] = [];
+      let killFirst: () => void = () => {};
+      const effects: HostEffects = {
+        ...world.effects,
+        chooseAccelerator: async () => choice,
+        markAcceleratorBad: async ({ accelerator, reason }) => {
+          marked.push({ accelerator, reason });
+        },
+        runHelper: (input, ctx) => {
+          accelerators.push(input.accelerator);
+          if (accelerators.length > 1) return world.effects.runHelper(input, ctx);
+          return new Promise((resolve, reject) => {
+            ctx.emit({ type: 'helper.started', pid: 4242 });
+            first(ctx);
+            killFirst = () => resolve({ exitCode: null, signal: 'SIGKILL' });
+            untilAborted(ctx.signal, 'runHelper').catch(reject);
+          });
+        },
+        signalHelper: async ({ signal }) => {
+          world.signals.push(signal);
+          if (signal === 'SIGKILL') killFirst();
+        },
+      };
+      return { world, effects, accelerators, marked };
+    }
+
+    it('kills a helper silent under KVM at HELPER_BOOT_TIMEOUT, marks KVM bad and starts it again under TCG, with a warning (auto)', async () => {
+      const { world, effects, accelerators, marked } = silentFirstHelper(auto);
+      const run = startHost(effects);
+      await run.clock.advance(plan.helperTimeouts.bootMs - 1);
+      assert.deepEqual(world.signals, [], 'nothing is signalled before the boot deadline');
+      const output = await run.finish();
+      remember(run);
+      assert.equal(run.clock.now(), plan.helperTimeouts.bootMs, 'the second helper starts at the deadline');
+      assert.deepEqual(world.signals, ['SIGKILL']);
+      assert.deepEqual(accelerators, ['kvm', 'tcg']);
+      assert.deepEqual(marked, [{ accelerator: 'kvm', reason: 'no sign of life within HELPER_BOOT_TIMEOUT, 60 s' }]);
+      assert.ok(
+        run.reports.some(
+          (r) => r.type === 'image-helper' && r.subtype === 'warning' && /did not boot under KVM \(no sign of life within HELPER_BOOT_TIMEOUT, 60 s\); starting it again under TCG/.test((r.messages as string[])[0]!),
+        ),
+        'the monitor hears why',
+      );
+      assert.equal(output.ok, true);
+      assert.deepEqual(world.released, [tempdir, loop], 'the killed VM is not released twice');
+      assert.ok(run.trace.some((e) => e.kind === 'effect.call' && e.effect === 'markAcceleratorBad'), 'the trace shows the fallback');
+    });
+
+    it('falls back at once when qemu reports a KVM internal error', async () => {
+      const { effects, accelerators, marked } = silentFirstHelper(auto, (ctx) => ctx.emit({ type: 'helper.acceleratorFailed', line: 'KVM internal error. Suberror: 1' }));
+      const run = startHost(effects);
+      const output = await run.finish();
+      remember(run);
+      assert.equal(run.clock.now(), 0, 'no wait for the deadline');
+      assert.deepEqual(accelerators, ['kvm', 'tcg']);
+      assert.deepEqual(marked, [{ accelerator: 'kvm', reason: 'qemu reported "KVM internal error. Suberror: 1"' }]);
+      assert.equal(output.ok, true);
+    });
+
+    it('leaves a helper alone that showed a sign of life, however long it takes to boot', async () => {
+      const { world, effects } = silentFirstHelper(auto, (ctx) => ctx.emit({ type: 'helper.alive' }));
+      const run = startHost(effects);
+      await run.clock.advance(plan.helperTimeouts.softMs - 1);
+      assert.deepEqual(world.signals, []);
+      assert.equal(statePath(run.actor.getSnapshot().value), 'deploying.runningHelper.waiting');
+    });
+
+    it('fails naming HELPER_BOOT_TIMEOUT when the helper stays silent under HELPER_ACCEL=kvm', async () => {
+      const { world, effects, accelerators, marked } = silentFirstHelper(explicit('kvm'));
+      const run = startHost(effects);
+      const output = await run.finish();
+      remember(run);
+      assert.equal(run.clock.now(), plan.helperTimeouts.bootMs);
+      assert.deepEqual(world.signals, ['SIGKILL']);
+      assert.deepEqual(accelerators, ['kvm'], 'no second helper');
+      assert.deepEqual(marked, []);
+      assert.equal(output.failure?.kind, 'HelperBootTimeout');
+      assert.match(output.failure!.message, /no sign of life within HELPER_BOOT_TIMEOUT \(60 s\) under KVM: .*set HELPER_ACCEL to auto/);
+      assert.deepEqual(world.released, [tempdir, loop]);
+    });
+
+    it('gives a silent helper under TCG until the soft timeout: the boot deadline is about KVM', async () => {
+      const { world, effects } = silentFirstHelper(explicit('tcg'));
+      const run = startHost(effects);
+      await run.clock.advance(plan.helperTimeouts.softMs - 1);
+      assert.deepEqual(world.signals, []);
+      assert.equal(statePath(run.actor.getSnapshot().value), 'deploying.runningHelper.waiting');
+    });
+
+    it('fails at once on a KVM internal error under HELPER_ACCEL=kvm, naming the setting', async () => {
+      const { effects, accelerators } = silentFirstHelper(explicit('kvm'), (ctx) => ctx.emit({ type: 'helper.acceleratorFailed', line: 'KVM internal error. Suberror: 1' }));
+      const run = startHost(effects);
+      const output = await run.finish();
+      remember(run);
+      assert.equal(run.clock.now(), 0);
+      assert.deepEqual(accelerators, ['kvm']);
+      assert.deepEqual(output.failure, {
+        step: 'runningHelper',
+        message: 'qemu reported "KVM internal error. Suberror: 1": KVM cannot run the customization VM on this node; set HELPER_ACCEL to auto or tcg.',
+        kind: 'AcceleratorFailed',
+      });
+    });
+
+    it('does not start a helper again once it ran: a KVM error mid-run fails the run', async () => {
+      const { accelerators, effects } = silentFirstHelper(auto, (ctx) => {
+        ctx.emit({ type: 'helper.alive' });
+        ctx.emit({ type: 'helper.acceleratorFailed', line: 'KVM internal error. Suberror: 3' });
+      });
+      const { output } = await deploy(effects);
+      assert.deepEqual(accelerators, ['kvm'], 'the disk may be half customized: no second helper');
+      assert.equal(output.failure?.kind, 'AcceleratorFailed');
+    });
+
+    it('goes on under TCG when remembering the bad accelerator fails', async () => {
+      const { effects, accelerators } = silentFirstHelper(auto);
+      const { output } = await deploy(injectFault(effects, { effect: 'markAcceleratorBad', call: 1, fault: 'fail' }));
+      assert.deepEqual(accelerators, ['kvm', 'tcg']);
+      assert.equal(output.ok, true);
+    });
+
+    it('waits on a hung markAcceleratorBad until the deployment is aborted, then releases what was taken', async () => {
+      const { world, effects, accelerators } = silentFirstHelper(auto);
+      const run = startHost(injectFault(effects, { effect: 'markAcceleratorBad', call: 1, fault: 'hang' }));
+      await run.clock.advance(3600_000);
+      assert.equal(statePath(run.actor.getSnapshot().value), 'deploying.markingAcceleratorBad');
+      run.actor.send({ type: 'deployment.abort', reason: 'SIGTERM received' });
+      const output = await run.finish();
+      remember(run);
+      assert.deepEqual(accelerators, ['kvm']);
+      assert.deepEqual(output.failure, { step: 'deploying', message: 'aborted: SIGTERM received', kind: 'Aborted' });
+      assert.deepEqual(world.released, [tempdir, loop]);
+    });
+
+    it('gives up on a silent helper that survives SIGKILL, and still releases everything', async () => {
+      const { world, effects } = silentFirstHelper(auto);
+      const { run, output } = await deploy({ ...effects, signalHelper: async () => {} });
+      assert.equal(run.clock.now(), plan.helperTimeouts.bootMs + plan.helperTimeouts.hardMs);
+      assert.match(output.failure!.message, /could not be stopped/);
+      assert.deepEqual(world.released, [{ kind: 'process', id: '4242' }, tempdir, loop]);
+    });
+  });
+
   it('every transition xstate/graph finds in the machine was taken by a test above', () => {
     const outputs: Record<string, unknown> = {
       validate: plan,
@@ -265,12 +421,14 @@ describe('host machine', () => {
       attachDestination: { target: '/d', resources: [loop] },
       copyImage: { bytes: 1, seconds: 1 },
       writeConfigDevice: { configDevice: '/c', resultChannel: '/r', resources: [tempdir] },
+      chooseAccelerator: { accelerator: 'kvm', fallbackToTcg: true, reason: 'probe' },
+      markAcceleratorBad: undefined,
       runHelper: { exitCode: 0, signal: null },
       readResult: { firstLine: 'SUCCESS' },
     };
     const events = (snapshot: { value: unknown; context: { helperPid?: number } }) => {
       const state = statePath(snapshot.value);
-      const delays = ['softTimeout', 'hardTimeout', 'releaseBackoff', 'releaseTimeout'];
+      const delays = ['bootTimeout', 'softTimeout', 'hardTimeout', 'releaseBackoff', 'releaseTimeout'];
       const stateId = `host.${state}`;
       return [
         ...Object.entries(outputs).flatMap(([id, output]) => [
@@ -278,7 +436,12 @@ describe('host machine', () => {
           { type: `xstate.error.actor.${id}`, error: new Error('x') },
         ]),
         ...(state.startsWith('deploying.runningHelper')
-          ? [{ type: 'xstate.done.actor.runHelper', output: { exitCode: 1, signal: null } }, { type: 'xstate.error.actor.signalHelper', error: new Error('x') }]
+          ? [
+              { type: 'xstate.done.actor.runHelper', output: { exitCode: 1, signal: null } },
+              { type: 'xstate.error.actor.signalHelper', error: new Error('x') },
+              { type: 'helper.alive' },
+              { type: 'helper.acceleratorFailed', line: 'KVM internal error' },
+            ]
           : []),
         ...(state === 'deploying.checkingResult' ? [{ type: 'xstate.done.actor.readResult', output: { firstLine: 'ERROR: x' } }] : []),
         { type: 'xstate.done.actor.releaseResource', output: undefined },
