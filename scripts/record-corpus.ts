@@ -36,6 +36,8 @@ interface Scenario {
   readonly importResize?: boolean;
 }
 
+const QEMU_WITH_HANGING_KVM = join(import.meta.dirname, 'fixtures', 'qemu-with-hanging-kvm.sh');
+
 const SCENARIOS: Record<string, Scenario> = {
   success: {
     expect: 'ok',
@@ -56,6 +58,12 @@ const SCENARIOS: Record<string, Scenario> = {
   'import-resize': {
     expect: 'ok',
     importResize: true,
+    parameters: { OSP_IMG_PROPERTIES: LINUX },
+  },
+  // HELPER_ACCEL=auto on a node whose KVM passes the probe, then reports an internal error: the helper starts again under TCG.
+  'accelerator-fallback': {
+    expect: 'ok',
+    config: { HELPER_ACCEL: 'auto', QEMU: QEMU_WITH_HANGING_KVM },
     parameters: { OSP_IMG_PROPERTIES: LINUX },
   },
 };
@@ -88,6 +96,8 @@ async function record(name: string, scenario: Scenario, helperDir: string, image
     });
     const { output, tracePath } = await deploy(scenario.importResize ? resizeEnvironment(env) : env, {
       log: createLogger('warn'),
+      // A verdict of its own, so that every recording probes and falls back afresh.
+      acceleratorChoice: { cacheDir: join(dir, 'accelerator') },
       stdout: new Writable({ write: (_chunk, _encoding, done) => done() }) as never,
     });
     const outcome = output.ok ? 'ok' : output.failure?.kind === 'HelperTimeout' ? 'timeout' : 'task-failed';

@@ -20,6 +20,7 @@ const EXPECTED: Record<string, { readonly failure: string | null; readonly helpe
   'task-failure': { failure: 'HelperFailed', helper: true },
   timeout: { failure: 'HelperTimeout', helper: false },
   'import-resize': { failure: null, helper: true },
+  'accelerator-fallback': { failure: null, helper: true },
 };
 
 const read = (file: string): TraceEvent[] => parseTrace(gunzipSync(readFileSync(join(CORPUS, file))).toString('utf8'));
