@@ -41,7 +41,7 @@ const BOOT_TIMEOUT_MS = 300_000;
  * check runs even when one fails, so one boot shows everything wrong.
  */
 export async function bootCheck(disk: string, expect: BootExpectations): Promise<BootVerdict> {
-  return withGuestVm(disk, expect.mac, async ({ console, sshPort, startedAt }) => {
+  return withGuestVm(disk, { mac: expect.mac, address: expect.address.split('/')[0]! }, async ({ console, sshPort, startedAt }) => {
     await console.login(expect.password, BOOT_TIMEOUT_MS);
     const loginSeconds = (Date.now() - startedAt) / 1000;
     const checks: Check[] = [];
