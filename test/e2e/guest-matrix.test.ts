@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { createLogger } from '../../src/log.ts';
-import { bootCheck, type BootVerdict } from './support/boot-check.ts';
+import { bootCheck, bootWithoutNic, type BootVerdict } from './support/boot-check.ts';
 import { deployToFile } from './support/deploy-to-file.ts';
 import { GUESTS, guestImage, type GuestRecipe } from './support/guest-recipes.ts';
 
@@ -93,7 +93,12 @@ describe('deployed guests boot and come up on the network', { concurrency: 2, ti
         minRootBytes: 3 * GiB,
         original: image,
       });
-      const failed = boot.checks.filter((check) => !check.ok);
+      const checks = [...boot.checks];
+      if (guest.alsoWithoutNic) {
+        const state = await bootWithoutNic(disk, PASSWORD);
+        checks.push({ name: 'running without its NIC', ok: state === 'running', detail: state });
+      }
+      const failed = checks.filter((check) => !check.ok);
       rows.push({ guest, verdict: failed.length ? `FAIL: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : 'pass', deploySeconds, boot });
       assert.deepEqual(failed, [], 'every check passes');
     });

@@ -48,10 +48,9 @@ export async function bootCheck(disk: string, expect: BootExpectations): Promise
     const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
     const sh = async (command: string, timeoutMs = 60_000) => (await console.run(command, timeoutMs)).output;
 
-    const state = await sh('timeout 240 systemctl is-system-running --wait', 250_000);
+    const state = await systemState(console);
     const settledSeconds = (Date.now() - startedAt) / 1000;
-    const failed = state === 'running' ? '' : ` (failed units: ${await sh('systemctl --failed --no-legend --plain | cut -d" " -f1 | xargs')})`;
-    check('system running', state === 'running', `${state}${failed}`);
+    check('system running', state === 'running', state);
 
     const hostname = await sh('hostname');
     check('hostname', hostname === expect.hostname, hostname);
@@ -82,6 +81,25 @@ export async function bootCheck(disk: string, expect: BootExpectations): Promise
 
     return { checks, loginSeconds, settledSeconds, nicName };
   });
+}
+
+/**
+ * Boots the deployed disk with no NIC at all, as an instance whose NIC was
+ * removed, and says what `systemctl is-system-running` answers, with the
+ * failed units when it is not `running`.
+ */
+export async function bootWithoutNic(disk: string, password: string): Promise<string> {
+  return withGuestVm(disk, undefined, async ({ console }) => {
+    await console.login(password, BOOT_TIMEOUT_MS);
+    return systemState(console);
+  });
+}
+
+/** `systemctl is-system-running` once boot is over, with the failed units when it is not `running`. */
+async function systemState(console: SerialConsole): Promise<string> {
+  const state = (await console.run('timeout 240 systemctl is-system-running --wait', 250_000)).output;
+  if (state === 'running') return state;
+  return `${state} (failed units: ${(await console.run('systemctl --failed --no-legend --plain | cut -d" " -f1 | xargs', 60_000)).output})`;
 }
 
 /** The NIC's IPv4 addresses, waiting a little for a DHCP answer that is still on its way. */
