@@ -92,6 +92,9 @@ describe('deployed guests boot and come up on the network', { concurrency: 2, ti
         swap: true,
         minRootBytes: 3 * GiB,
         original: image,
+      }).catch((error: unknown) => {
+        rows.push({ guest, verdict: `FAIL: ${String(error).split('\n')[0]}`, deploySeconds });
+        throw error;
       });
       const checks = [...boot.checks];
       if (guest.alsoWithoutNic) {

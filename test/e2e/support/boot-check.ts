@@ -33,7 +33,8 @@ export interface BootVerdict {
   readonly nicName: string;
 }
 
-const BOOT_TIMEOUT_MS = 300_000;
+// Generous: under TCG on a busy 2-core machine a Debian 13 guest took more than 5 minutes to its login prompt.
+const BOOT_TIMEOUT_MS = 600_000;
 
 /**
  * Boots the deployed disk, logs in on the serial console with the password
