@@ -112,7 +112,7 @@ describe('deployed guests boot and come up on the network', { concurrency: 2, ti
 function matrixTable(rows: readonly Row[], totalSeconds: number): string {
   const lines = [
     '',
-    `guest matrix (${FULL ? 'full' : 'npm test'}): ${rows.length} guests in ${totalSeconds.toFixed(0)} s`,
+    `guest matrix (${ONLY ? ONLY.join(', ') : FULL ? 'full' : 'npm test'}): ${rows.length} guests in ${totalSeconds.toFixed(0)} s`,
     '| guest | stack | suite | layout | NIC | create (s) | login (s) | running (s) | verdict |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
