@@ -96,11 +96,16 @@ export async function bootWithoutNic(disk: string, password: string): Promise<st
   });
 }
 
-/** `systemctl is-system-running` once boot is over, with the failed units when it is not `running`. */
+/**
+ * `systemctl is-system-running` once boot is over, with each failed unit's
+ * last log lines when it is not `running`. Only the last line is the answer:
+ * services such as cloud-init also write to the console while boot goes on.
+ */
 async function systemState(console: SerialConsole): Promise<string> {
-  const state = (await console.run('timeout 240 systemctl is-system-running --wait', 250_000)).output;
+  const state = (await console.run('timeout 240 systemctl is-system-running --wait', 250_000)).output.split('\n').at(-1) ?? '';
   if (state === 'running') return state;
-  return `${state} (failed units: ${(await console.run('systemctl --failed --no-legend --plain | cut -d" " -f1 | xargs', 60_000)).output})`;
+  const failed = await console.run('for u in $(systemctl --failed --no-legend --plain | cut -d" " -f1); do echo "$u: $(journalctl -b -q -o cat -n 3 -u "$u" | xargs)"; done', 60_000);
+  return `${state} (failed units: ${failed.output.split('\n').join('; ')})`;
 }
 
 /** The NIC's IPv4 addresses, waiting a little for a DHCP answer that is still on its way. */
