@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { createLogger } from '../../src/log.ts';
-import { bootCheck, type BootVerdict } from './support/boot-check.ts';
+import { bootCheck, bootWithoutNic, type BootVerdict } from './support/boot-check.ts';
 import { deployToFile } from './support/deploy-to-file.ts';
 import { GUESTS, guestImage, type GuestRecipe } from './support/guest-recipes.ts';
 
@@ -92,8 +92,16 @@ describe('deployed guests boot and come up on the network', { concurrency: 2, ti
         swap: true,
         minRootBytes: 3 * GiB,
         original: image,
+      }).catch((error: unknown) => {
+        rows.push({ guest, verdict: `FAIL: ${String(error).split('\n')[0]}`, deploySeconds });
+        throw error;
       });
-      const failed = boot.checks.filter((check) => !check.ok);
+      const checks = [...boot.checks];
+      if (guest.alsoWithoutNic) {
+        const state = await bootWithoutNic(disk, PASSWORD);
+        checks.push({ name: 'running without its NIC', ok: state === 'running', detail: state });
+      }
+      const failed = checks.filter((check) => !check.ok);
       rows.push({ guest, verdict: failed.length ? `FAIL: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` : 'pass', deploySeconds, boot });
       assert.deepEqual(failed, [], 'every check passes');
     });
@@ -104,7 +112,7 @@ describe('deployed guests boot and come up on the network', { concurrency: 2, ti
 function matrixTable(rows: readonly Row[], totalSeconds: number): string {
   const lines = [
     '',
-    `guest matrix (${FULL ? 'full' : 'npm test'}): ${rows.length} guests in ${totalSeconds.toFixed(0)} s`,
+    `guest matrix (${ONLY ? ONLY.join(', ') : FULL ? 'full' : 'npm test'}): ${rows.length} guests in ${totalSeconds.toFixed(0)} s`,
     '| guest | stack | suite | layout | NIC | create (s) | login (s) | running (s) | verdict |',
     '|---|---|---|---|---|---|---|---|---|',
   ];

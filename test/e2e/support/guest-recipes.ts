@@ -16,6 +16,8 @@ export interface GuestRecipe {
   readonly kernelArgs?: string;
   /** Deploy with a static IPv4 NIC instead of DHCP. */
   readonly staticIpv4?: boolean;
+  /** Boot the deployed guest a second time with no NIC: it must still come up with no failed unit. */
+  readonly alsoWithoutNic?: boolean;
   /** Only in the full matrix (npm run test:guest-matrix), to keep npm test within CI's time. */
   readonly fullOnly?: boolean;
 }
@@ -24,10 +26,10 @@ export const GUESTS: readonly GuestRecipe[] = [
   { name: 'debian12-ifupdown', suite: 'bookworm', layout: 'mbr-plain', network: 'ifupdown' },
   { name: 'debian12-ifupdown-ifnames0', suite: 'bookworm', layout: 'gpt-bios', network: 'ifupdown', kernelArgs: 'net.ifnames=0' },
   { name: 'debian12-networkd-static', suite: 'bookworm', layout: 'mbr-boot-logical', network: 'networkd', staticIpv4: true },
-  { name: 'debian12-networkmanager', suite: 'bookworm', layout: 'mbr-plain', network: 'networkmanager' },
-  { name: 'debian12-netplan', suite: 'bookworm', layout: 'gpt-bios', network: 'netplan', fullOnly: true },
+  { name: 'debian12-networkmanager', suite: 'bookworm', layout: 'mbr-plain', network: 'networkmanager', fullOnly: true },
+  { name: 'debian12-netplan', suite: 'bookworm', layout: 'gpt-bios', network: 'netplan', alsoWithoutNic: true },
   { name: 'debian12-cloud-init', suite: 'bookworm', layout: 'mbr-boot-logical', network: 'cloud-init', fullOnly: true },
-  { name: 'debian13-ifupdown', suite: 'trixie', layout: 'mbr-plain', network: 'ifupdown', fullOnly: true },
+  { name: 'debian13-ifupdown', suite: 'trixie', layout: 'mbr-plain', network: 'ifupdown', alsoWithoutNic: true, fullOnly: true },
 ];
 
 /** What the boot check compares a deployed guest with. */

@@ -14,19 +14,26 @@ export interface GuestVm {
  * Boots a disk as Ganeti's KVM instance would see it (virtio disk, one virtio
  * NIC with the instance's MAC) under TCG, with qemu's user-mode network: its
  * built-in DHCP server answers 10.0.2.15 and no traffic leaves the machine;
- * the guest's port 22 is forwarded to a free port on 127.0.0.1. The VM is
+ * the guest's port 22 at `nic.address` is forwarded to a free port on
+ * 127.0.0.1. Without `nic` the VM has no NIC at all. The VM is
  * killed when `body` ends, whatever happened.
  */
-export async function withGuestVm<T>(disk: string, mac: string, body: (vm: GuestVm) => Promise<T>): Promise<T> {
+export async function withGuestVm<T>(disk: string, nic: { mac: string; address: string } | undefined, body: (vm: GuestVm) => Promise<T>): Promise<T> {
   const sshPort = await freePort();
+  const network = nic
+    ? [
+        // Forwarded to the guest's address: qemu would pick its first DHCP one.
+        '-netdev', `user,id=nic0,hostfwd=tcp:127.0.0.1:${sshPort}-${nic.address}:22`,
+        '-device', `virtio-net-pci,netdev=nic0,mac=${nic.mac}`,
+      ]
+    : ['-nic', 'none'];
   const startedAt = Date.now();
   const qemu: ResultPromise = execa(
     'qemu-system-x86_64',
     [
       '-machine', 'pc', '-accel', 'tcg', '-m', '768', '-smp', '1',
       '-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`,
-      '-netdev', `user,id=nic0,hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
-      '-device', `virtio-net-pci,netdev=nic0,mac=${mac}`,
+      ...network,
       '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
     ],
     { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, detached: true, forceKillAfterDelay: 2_000 },
