@@ -116,8 +116,12 @@ async function waitForAddress(console: SerialConsole, nic: string): Promise<stri
 
 /** The ed25519 host key the guest's SSH server presents, as a fingerprint. */
 async function servedHostKey(port: number): Promise<string> {
-  const scan = await execa('ssh-keyscan', ['-T', '20', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { reject: false });
-  if (!scan.stdout.trim()) return '';
-  const fingerprint = await execa('ssh-keygen', ['-lf', '-'], { input: scan.stdout, reject: false });
-  return fingerprint.stdout.split(' ')[1] ?? '';
+  // The key exchange runs under TCG: on a busy node one attempt can time out with sshd up and well.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const scan = await execa('ssh-keyscan', ['-T', '30', '-t', 'ed25519', '-p', String(port), '127.0.0.1'], { reject: false });
+    if (!scan.stdout.trim()) continue;
+    const fingerprint = await execa('ssh-keygen', ['-lf', '-'], { input: scan.stdout, reject: false });
+    return fingerprint.stdout.split(' ')[1] ?? '';
+  }
+  return '';
 }
