@@ -97,7 +97,7 @@ export async function copyStream(
 }
 
 /** Reads until the buffer is full or the source ends. */
-async function fill(source: ByteSource, buffer: Uint8Array, signal: AbortSignal): Promise<number> {
+export async function fill(source: ByteSource, buffer: Uint8Array, signal: AbortSignal): Promise<number> {
   let filled = 0;
   while (filled < buffer.length) {
     if (signal.aborted) throw new AbortedError('copyImage');

@@ -1,7 +1,7 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
 import { readHead, type ByteSource } from '../backends/byte-source.ts';
 import { ProgressReporter } from '../copy/copy-progress.ts';
-import { ImageSizeMismatch, type CopyOptions, type CopySummary } from '../copy/copy-stream.ts';
+import { fill, ImageSizeMismatch, type CopyOptions, type CopySummary } from '../copy/copy-stream.ts';
 import { openDiskWriter } from '../copy/disk-writer.ts';
 import { sparseWriter } from '../copy/sparse-writer.ts';
 import { StagedWriter } from '../copy/staged-writer.ts';
@@ -87,15 +87,4 @@ async function writeZeroClusters(decoder: Qcow2StreamDecoder, clusterBytes: numb
     const end = Math.min((index + 1) * clusterBytes, virtualSize);
     await out.put(zeros.subarray(0, end - start), start);
   }
-}
-
-async function fill(source: ByteSource, buffer: Uint8Array, signal: AbortSignal): Promise<number> {
-  let filled = 0;
-  while (filled < buffer.length) {
-    if (signal.aborted) throw new AbortedError('copyImage');
-    const n = await source.read(buffer.subarray(filled));
-    if (n === 0) break;
-    filled += n;
-  }
-  return filled;
 }
