@@ -191,7 +191,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'selectBackends',
             id: 'selectBackends',
-            input: ({ context }) => ({ plan: context.plan! }),
+            input: ({ context }) => ({ imageId: context.plan!.image.id, disk: context.plan!.disk, config: context.plan!.backends }),
             onDone: { target: 'attachingDestination', actions: assign({ backends: ({ event }) => event.output }) },
             onError: {
               target: '#host.releasing',
@@ -203,7 +203,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'attachDestination',
             id: 'attachDestination',
-            input: ({ context }) => ({ plan: context.plan!, backends: context.backends! }),
+            input: ({ context }) => context.backends!.destination,
             onDone: {
               target: 'copying',
               actions: assign({
@@ -230,7 +230,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'copyImage',
             id: 'copyImage',
-            input: ({ context }) => ({ plan: context.plan!, backends: context.backends!, target: context.target! }),
+            input: ({ context }) => ({ image: context.plan!.image, source: context.backends!.source.backend, target: context.target!, config: context.plan!.backends }),
             onDone: {
               target: 'writingConfigDevice',
               actions: [
@@ -248,7 +248,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'writeConfigDevice',
             id: 'writeConfigDevice',
-            input: ({ context }) => ({ plan: context.plan!, target: context.target! }),
+            input: ({ context }) => context.plan!.configDevice,
             onDone: {
               target: 'choosingAccelerator',
               actions: assign({
@@ -266,7 +266,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'chooseAccelerator',
             id: 'chooseAccelerator',
-            input: ({ context }) => ({ plan: context.plan! }),
+            input: ({ context }) => context.plan!.helper.boot,
             onDone: { target: 'runningHelper', actions: assign({ accelerator: ({ event }) => event.output }) },
             onError: {
               target: '#host.releasing',
@@ -286,7 +286,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
           invoke: {
             src: 'markAcceleratorBad',
             id: 'markAcceleratorBad',
-            input: ({ context }) => ({ plan: context.plan!, accelerator: context.accelerator!.accelerator, reason: context.acceleratorAbandoned! }),
+            input: ({ context }) => ({ boot: context.plan!.helper.boot, accelerator: context.accelerator!.accelerator, reason: context.acceleratorAbandoned! }),
             // Not remembering the verdict costs the next create a probe; this one goes on under TCG either way.
             onDone: { target: 'runningHelper', actions: 'fallBackToTcg' },
             onError: { target: 'runningHelper', actions: 'fallBackToTcg' },
@@ -301,7 +301,7 @@ export const hostMachine = withPorts<HostEffects>()(setup({
             src: 'runHelper',
             id: 'runHelper',
             input: ({ context }) => ({
-              plan: context.plan!,
+              helper: context.plan!.helper,
               accelerator: context.accelerator!.accelerator,
               target: context.target!,
               configDevice: context.configDevice!.configDevice,

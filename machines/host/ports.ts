@@ -1,4 +1,7 @@
 import type { Effect } from '../../src/effects/effect.ts';
+import type { BackendsConfig } from '../../src/host/backends/backends-config.ts';
+import type { AcceleratorQuestion } from '../../src/host/helper-vm/accelerator-choice.ts';
+import type { ConfigDeviceRequest, HelperDiskType, ImageFormat } from '../../src/host/inputs/deployment-request.ts';
 
 /**
  * The port of the create lifecycle: every effect machines/host/machine.ts invokes,
@@ -32,11 +35,39 @@ export interface AcceleratorChoice {
   readonly probeMs?: number;
 }
 
-/** The validated deployment. The machine reads only the timeouts; effects read the rest. */
+/** img_id and img_format, and img_checksum when given. */
+export interface ImageToDeploy {
+  readonly id: string;
+  readonly format: ImageFormat;
+  readonly checksum?: string;
+}
+
+/** How the helper VM is started, besides the accelerator question. */
+export interface HelperVmSettings {
+  /** HELPER_ACCEL, QEMU, HELPER_MACHINE_TYPE, HELPER_DIR, HELPER_MEMORY: what the accelerator choice and its probe read. */
+  readonly boot: AcceleratorQuestion;
+  readonly user: string;
+  readonly debug: boolean;
+  readonly diskType: HelperDiskType;
+  /** The instance's disks after the first, which the image goes onto: the helper sees them all. */
+  readonly otherDisks: readonly string[];
+}
+
+/**
+ * The validated deployment, as plain data. The machine reads the timeouts
+ * and hands each effect only its part, so a trace's effect.call lines carry
+ * what the effect used and no more.
+ */
 export interface DeploymentPlan {
   readonly instance: string;
   readonly helperTimeouts: HelperTimeouts;
-  readonly [detail: string]: unknown;
+  readonly image: ImageToDeploy;
+  /** The instance's first disk, as Ganeti gives it: the image goes onto it. */
+  readonly disk: string;
+  readonly backends: BackendsConfig;
+  readonly helper: HelperVmSettings;
+  /** What writeConfigDevice tells the helper; passwords stay Secret. */
+  readonly configDevice: ConfigDeviceRequest;
 }
 
 export interface BackendChoice {
@@ -74,22 +105,22 @@ export type HelperSignal = 'SIGTERM' | 'SIGKILL';
 
 export type HostEffects = {
   readonly validate: Effect<Record<string, never>, DeploymentPlan>;
-  readonly selectBackends: Effect<{ plan: DeploymentPlan }, BackendChoice>;
-  readonly attachDestination: Effect<{ plan: DeploymentPlan; backends: BackendChoice }, AttachedDestination>;
+  readonly selectBackends: Effect<{ imageId: string; disk: string; config: BackendsConfig }, BackendChoice>;
+  readonly attachDestination: Effect<BackendChoice['destination'], AttachedDestination>;
   /** Emits `copy.progress` events ({ position, total, progress }). */
-  readonly copyImage: Effect<{ plan: DeploymentPlan; backends: BackendChoice; target: string }, CopySummary>;
-  readonly writeConfigDevice: Effect<{ plan: DeploymentPlan; target: string }, ConfigDevice>;
+  readonly copyImage: Effect<{ image: ImageToDeploy; source: string; target: string; config: BackendsConfig }, CopySummary>;
+  readonly writeConfigDevice: Effect<ConfigDeviceRequest, ConfigDevice>;
   /** HELPER_ACCEL, with `auto` decided by a probe that boots the helper's kernel (its verdict kept per host boot). */
-  readonly chooseAccelerator: Effect<{ plan: DeploymentPlan }, AcceleratorChoice>;
+  readonly chooseAccelerator: Effect<AcceleratorQuestion, AcceleratorChoice>;
   /** Remembers, for the rest of this host boot, that the helper does not boot under the accelerator. */
-  readonly markAcceleratorBad: Effect<{ plan: DeploymentPlan; accelerator: Accelerator; reason: string }, void>;
+  readonly markAcceleratorBad: Effect<{ boot: AcceleratorQuestion; accelerator: Accelerator; reason: string }, void>;
   /**
    * Starts the helper VM and resolves when it exits. Emits `helper.started`
    * ({ pid }) once, `helper.alive` once at its first console output or
    * monitor data, `helper.acceleratorFailed` ({ line }) when qemu reports a
    * KVM internal error, and `helper.monitor` ({ message }) per monitor message.
    */
-  readonly runHelper: Effect<{ plan: DeploymentPlan; accelerator: Accelerator; target: string; configDevice: string; resultChannel: string }, HelperExit>;
+  readonly runHelper: Effect<{ helper: HelperVmSettings; accelerator: Accelerator; target: string; configDevice: string; resultChannel: string }, HelperExit>;
   readonly signalHelper: Effect<{ pid: number; signal: HelperSignal }, void>;
   readonly readResult: Effect<{ path: string }, HelperResult>;
   readonly releaseResource: Effect<Resource, void>;

@@ -71,7 +71,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   const waiting: MonitorReport[] = [];
   const openMonitor = (plan: CreatePlan | undefined) => {
     monitor ??= openMonitorOutput({
-      ...(plan?.request.config.PROGRESS_MONITOR ? { progressMonitor: plan.request.config.PROGRESS_MONITOR.join(' ') } : {}),
+      ...(plan?.config.PROGRESS_MONITOR ? { progressMonitor: plan.config.PROGRESS_MONITOR.join(' ') } : {}),
       instance: plan?.instance ?? env.INSTANCE_NAME ?? 'unknown',
       clock,
       stdout: (options.stdout ?? process.stdout) as never,
@@ -91,10 +91,10 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
   const subscription = actor.subscribe((snapshot) => {
     const plan = snapshot.context.plan as CreatePlan | undefined;
     if (plan && !monitor) {
-      const level = configuredLogLevel(plan.request.config);
+      const level = configuredLogLevel(plan.config);
       if (level !== undefined) log.level = level;
       openMonitor(plan);
-      log.info({ trace: openTrace(plan, plan.request.config.TRACE_DIR) }, 'trace');
+      log.info({ trace: openTrace(plan, plan.config.TRACE_DIR) }, 'trace');
     }
   });
   const abort = (signal: string) => () => actor.send({ type: 'deployment.abort', reason: `${signal} received` });
@@ -109,7 +109,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
     let tracePath: string | undefined;
     try {
       // A run that failed validation has no plan: its trace goes where the configuration says all the same.
-      tracePath = trace.path ?? openTrace(plan, plan?.request.config.TRACE_DIR ?? (await configuredTraceDir(env, realInputFiles)) ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR);
+      tracePath = trace.path ?? openTrace(plan, plan?.config.TRACE_DIR ?? (await configuredTraceDir(env, realInputFiles)) ?? env.SNF_IMAGE_TRACE_DIR ?? DEFAULT_TRACE_DIR);
     } catch (error) {
       log.warn({ error: (error as Error).message }, 'could not write the trace');
     }
@@ -131,7 +131,7 @@ export async function deploy(env: Environment, options: CreateOptions = {}): Pro
 }
 
 async function removeOldTraces(plan: CreatePlan, tracePath: string | undefined, log: Logger): Promise<void> {
-  const { TRACE_DIR, TRACE_MAX_AGE } = plan.request.config;
+  const { TRACE_DIR, TRACE_MAX_AGE } = plan.config;
   try {
     const removed = await pruneTraces(TRACE_DIR, TRACE_MAX_AGE, Date.now(), tracePath);
     if (removed.length > 0) log.info({ traceDir: TRACE_DIR, removed: removed.length }, `removed traces older than TRACE_MAX_AGE (${TRACE_MAX_AGE} s)`);

@@ -3,13 +3,13 @@ import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { TraceEvent } from '../effects/trace.ts';
 import type { Logger } from '../log.ts';
-import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/ports.ts';
+import type { HostEffects, Resource } from '../../machines/host/ports.ts';
 import type { BackendRegistry } from './backends/backend-registry.ts';
 import { createPrepareConfigDevice } from './config-device/prepare-config-device.ts';
-import { backendsConfigOf, requestOf, validateCreate } from './create-plan.ts';
+import { validateCreate } from './create-plan.ts';
 import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
 import { MACHINE_KERNEL_ARGS, qemuCommand } from './helper-vm/qemu-command.ts';
-import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions, type AcceleratorQuestion } from './helper-vm/accelerator-choice.ts';
+import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions } from './helper-vm/accelerator-choice.ts';
 import { releasedWhenAborted } from './released-when-aborted.ts';
 import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 import { createImageTransferEffects } from './image-transfer.ts';
@@ -44,10 +44,6 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   const prepareConfigDevice = createPrepareConfigDevice({ processes: ports.processes, fetch: ports.fetch, log: ports.log });
   const runHelperProcess = createRunHelper({ log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
   const accelerators = createAcceleratorChoice({ ...DEFAULT_ACCELERATOR_CHOICE, ...ports.acceleratorChoice }, ports.log);
-  const acceleratorQuestion = (plan: DeploymentPlan): AcceleratorQuestion => {
-    const { config } = requestOf(plan);
-    return { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY };
-  };
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
     switch (resource.kind) {
@@ -63,9 +59,8 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   return {
     validate: () => validateCreate(ports),
 
-    selectBackends: async ({ plan }, ctx) => {
-      const { image, disks } = requestOf(plan);
-      const selection = await transfer.selectBackends({ imageId: image.id, disk: disks[0]!.target, config: backendsConfigOf(plan) }, ctx);
+    selectBackends: async (input, ctx) => {
+      const selection = await transfer.selectBackends(input, ctx);
       for (const warning of selection.warnings) ports.log.warn(warning);
       ports.log.info({ source: selection.source.backend, destination: selection.destination.backend }, 'back-ends chosen');
       return { source: selection.source, destination: selection.destination };
@@ -73,56 +68,47 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
 
     attachDestination: releasedWhenAborted(
       'attachDestination',
-      ({ backends }, ctx) => transfer.attachDestination({ backend: backends.destination.backend, disk: backends.destination.path }, ctx),
+      ({ backend, path }, ctx) => transfer.attachDestination({ backend, disk: path }, ctx),
       releaseResource,
     ),
 
-    copyImage: async ({ plan, backends, target }, ctx) => {
-      const { image, parameters } = requestOf(plan);
+    copyImage: async ({ image, source, target, config }, ctx) => {
       const summary = await transfer.copyImage(
-        {
-          imageId: image.id,
-          source: backends.source.backend,
-          format: image.format,
-          target,
-          config: backendsConfigOf(plan),
-          ...(parameters.img_checksum ? { checksum: parameters.img_checksum as string } : {}),
-        },
+        { imageId: image.id, source, format: image.format, target, config, ...(image.checksum ? { checksum: image.checksum } : {}) },
         ctx,
       );
       ports.log.info({ bytes: summary.bytes, seconds: summary.seconds }, 'image copied');
       return { bytes: summary.bytes, seconds: summary.seconds };
     },
 
-    writeConfigDevice: releasedWhenAborted('writeConfigDevice', ({ plan }, ctx) => prepareConfigDevice(requestOf(plan), ctx), releaseResource),
+    writeConfigDevice: releasedWhenAborted('writeConfigDevice', prepareConfigDevice, releaseResource),
 
-    chooseAccelerator: async ({ plan }) => {
-      const choice = await accelerators.chooseAccelerator(acceleratorQuestion(plan));
+    chooseAccelerator: async (boot) => {
+      const choice = await accelerators.chooseAccelerator(boot);
       ports.log.info({ accelerator: choice.accelerator, probeMs: choice.probeMs }, `accelerator: ${choice.reason}`);
       return choice;
     },
 
-    markAcceleratorBad: async ({ plan, accelerator, reason }) => {
+    markAcceleratorBad: async ({ boot, accelerator, reason }) => {
       ports.log.warn({ accelerator }, `the helper VM did not boot under ${accelerator} (${reason}): TCG from now on, until the node reboots`);
-      await accelerators.markAcceleratorBad(acceleratorQuestion(plan), reason);
+      await accelerators.markAcceleratorBad(boot, reason);
     },
 
-    runHelper: async ({ plan, accelerator, target, configDevice, resultChannel }, ctx) => {
-      const request = requestOf(plan);
-      const [qemu, ...qemuArgs] = request.config.QEMU;
-      const qemuVersion = await detectQemuVersion(ports.processes, request.config.QEMU, ctx.signal);
-      const machine = request.config.HELPER_MACHINE_TYPE;
+    runHelper: async ({ helper, accelerator, target, configDevice, resultChannel }, ctx) => {
+      const [qemu, ...qemuArgs] = helper.boot.qemu;
+      const qemuVersion = await detectQemuVersion(ports.processes, helper.boot.qemu, ctx.signal);
+      const { machine } = helper.boot;
       const command = qemuCommand({
         qemu: qemu!,
         qemuVersion,
         machine,
         accelerator,
-        helperDir: request.config.HELPER_DIR,
-        memoryMiB: request.config.HELPER_MEMORY,
-        user: request.config.HELPER_USER,
-        debug: request.config.HELPER_DEBUG,
-        diskType: request.diskType,
-        instanceDisks: [target, ...request.disks.slice(1).map((d) => d.target)],
+        helperDir: helper.boot.helperDir,
+        memoryMiB: helper.boot.memoryMiB,
+        user: helper.user,
+        debug: helper.debug,
+        diskType: helper.diskType,
+        instanceDisks: [target, ...helper.otherDisks],
         configDevice,
         resultPath: resultChannel,
         extraKernelArgs: MACHINE_KERNEL_ARGS[machine] ?? [],

@@ -59,9 +59,10 @@ describe('replaying a recorded host run', () => {
 
   it('never writes a secret into the trace', async () => {
     const world = workingWorld();
-    const recorded = await record({ ...world.effects, validate: async () => ({ ...plan, password: new Secret('hunter2') }) });
+    const configDevice = { ...plan.configDevice, parameters: { ...plan.configDevice.parameters, img_passwd: new Secret('hunter2') } };
+    const recorded = await record({ ...world.effects, validate: async () => ({ ...plan, configDevice }) });
     const text = recorded.map((e) => JSON.stringify(e)).join('\n');
     assert.doesNotMatch(text, /hunter2/);
-    assert.match(text, /"password":"\*\*\*"/);
+    assert.match(text, /"img_passwd":"\*\*\*"/);
   });
 });

@@ -9,6 +9,34 @@ import type { DeploymentPlan, HostEffects, Resource } from '../../machines/host/
 export const plan: DeploymentPlan = {
   instance: 'vm1.example.org',
   helperTimeouts: { bootMs: 60_000, softMs: 120_000, hardMs: 5_000 },
+  image: { id: 'debian-12.diskdump', format: 'diskdump' },
+  disk: '/dev/vg/disk0',
+  backends: { imageDir: '/var/lib/snf-image', backendsConfigDir: '/etc/snf-image/backends' },
+  helper: {
+    boot: { setting: 'auto', qemu: ['qemu-system-x86_64'], machine: 'microvm', helperDir: '/var/lib/snf-image/helper', memoryMiB: 512 },
+    user: 'nobody',
+    debug: false,
+    diskType: 'paravirtual',
+    otherDisks: [],
+  },
+  configDevice: {
+    instanceName: 'vm1.example.org',
+    image: { id: 'debian-12.diskdump', format: 'diskdump' },
+    parameters: { img_id: 'debian-12.diskdump', img_format: 'diskdump', img_properties: '{"OSFAMILY":"linux"}' },
+    nics: { NIC_COUNT: '0' },
+    diskType: 'paravirtual',
+    diskCount: 1,
+    config: {
+      HELPER_MACHINE_TYPE: 'microvm',
+      UNATTEND: undefined,
+      WINDOWS_TIMEZONE: 'GMT Standard Time',
+      DHCP_TAGS: [],
+      STATEFUL_DHCPV6_TAGS: [],
+      STATELESS_DHCPV6_TAGS: [],
+      DEFAULT_NIC_CONFIG: 'dhcp',
+      CLOUD_INIT_DEBUG: false,
+    },
+  },
 };
 
 /** A world that works: every effect succeeds; what was released is noted in order. */

@@ -1,7 +1,7 @@
 import { isSecret, type Secret } from '../../effects/secret.ts';
 import { RULES_VERSION } from '../../protocol/rules.ts';
 import type { RulesWithSecrets } from './config-device.ts';
-import type { DeploymentRequest } from '../inputs/deployment-request.ts';
+import type { ConfigDeviceRequest } from '../inputs/deployment-request.ts';
 
 /**
  * What the helper is told (rules.json), from the validated request: the
@@ -10,7 +10,7 @@ import type { DeploymentRequest } from '../inputs/deployment-request.ts';
  * img_passwd and friends; JSON parameters only when non-empty.
  */
 export function helperRules(
-  request: DeploymentRequest,
+  request: ConfigDeviceRequest,
   helper: { readonly devices: readonly string[]; readonly forcedProperties: Readonly<Record<string, string>> },
 ): RulesWithSecrets {
   const p = request.parameters;

@@ -6,7 +6,7 @@ import type { Processes } from '../../effects/processes.ts';
 import type { Logger } from '../../log.ts';
 import { helperDeviceNames } from '../helper-vm/helper-devices.ts';
 import { formatProperties } from '../image-format/image-format.ts';
-import type { DeploymentRequest } from '../inputs/deployment-request.ts';
+import type { ConfigDeviceRequest } from '../inputs/deployment-request.ts';
 import { readAnswerFile } from './answer-file.ts';
 import { createConfigDeviceWriter } from './config-device.ts';
 import { helperRules } from './helper-rules.ts';
@@ -21,12 +21,12 @@ import { makeWorkDir, removeOrphanedWorkDirs } from '../work-dirs.ts';
  */
 export function createPrepareConfigDevice(ports: { readonly processes: Processes; readonly fetch: typeof globalThis.fetch; readonly log: Logger }) {
   const writeConfigDevice = createConfigDeviceWriter({ processes: ports.processes });
-  return async (request: DeploymentRequest, ctx: EffectContext) => {
+  return async (request: ConfigDeviceRequest, ctx: EffectContext) => {
     for (const orphan of await removeOrphanedWorkDirs()) ports.log.warn({ path: orphan }, 'removed the work directory of a create that is gone');
     const workDir = await makeWorkDir('create');
     const resources: Resource[] = [{ kind: 'tempdir', id: workDir }];
     try {
-      const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.disks.length });
+      const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.diskCount });
       const answerUrl = request.parameters.os_answer_file;
       const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
       const unattendFile = request.config.UNATTEND === undefined ? undefined : await readFile(request.config.UNATTEND, 'utf8');

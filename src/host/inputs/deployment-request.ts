@@ -69,6 +69,16 @@ export interface DeploymentRequest extends Omit<GanetiInstance, 'name'> {
   readonly warnings: readonly string[];
 }
 
+/** The part of the request the config device is written from: rules.json, the answer file, UNATTEND, the host keys. */
+export type ConfigDeviceRequest = Pick<DeploymentRequest, 'instanceName' | 'image' | 'parameters' | 'nics' | 'diskType'> & {
+  /** How many disks the helper sees, which names the device the config device gets. */
+  readonly diskCount: number;
+  readonly config: Pick<
+    EffectiveConfig,
+    'HELPER_MACHINE_TYPE' | 'UNATTEND' | 'WINDOWS_TIMEZONE' | 'DHCP_TAGS' | 'STATEFUL_DHCPV6_TAGS' | 'STATELESS_DHCPV6_TAGS' | 'DEFAULT_NIC_CONFIG' | 'CLOUD_INIT_DEBUG'
+  >;
+};
+
 export interface LoadInputs {
   readonly env: Environment;
   readonly files: InputFiles;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { hostMachine, RELEASE_RETRIES } from '../../../machines/host/machine.ts';
 import { untilAborted, type EffectContext } from '../../../src/effects/effect.ts';
 import { injectFault } from '../../../src/effects/faulty.ts';
+import { redacted } from '../../../src/effects/secret.ts';
 import type { Accelerator, AcceleratorChoice, HostEffects, Resource } from '../../../machines/host/ports.ts';
 import { finalState, plan, startHost, statePath, visitedStates, workingWorld, type HostRun } from '../../support/host-run.ts';
 import { graphTransitions, rememberTransitions } from '../../support/graph-transitions.ts';
@@ -90,6 +91,18 @@ describe('host machine', () => {
       assert.ok(result && result.kind === 'effect.result' && !result.outcome.ok && result.outcome.error.name === 'AbortedError', 'the hung effect was aborted');
     });
   }
+
+  it('hands each effect its part of the plan, not the whole of it', async () => {
+    const { run } = await deploy(workingWorld().effects);
+    const inputs = Object.fromEntries(run.trace.flatMap((e) => (e.kind === 'effect.call' ? [[e.effect, e.input]] : [])));
+    assert.deepEqual(inputs.selectBackends, { imageId: plan.image.id, disk: plan.disk, config: plan.backends });
+    assert.deepEqual(inputs.attachDestination, { backend: 'local', path: '/dev/vg/disk0' });
+    assert.deepEqual(inputs.copyImage, { image: plan.image, source: 'local', target: '/dev/loop7', config: plan.backends });
+    // As a trace holds it: JSON, where an unset UNATTEND is no key at all.
+    assert.deepEqual(inputs.writeConfigDevice, redacted(plan.configDevice));
+    assert.deepEqual(inputs.chooseAccelerator, plan.helper.boot);
+    assert.deepEqual(inputs.runHelper, { helper: plan.helper, accelerator: 'kvm', target: '/dev/loop7', configDevice: '/tmp/w/config.img', resultChannel: '/tmp/w/result' });
+  });
 
   it('terminates a helper that does not finish on time, and reports it', async () => {
     const world = workingWorld();
