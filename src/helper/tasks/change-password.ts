@@ -102,13 +102,21 @@ async function addKeys(ctx: TaskContext, guest: GuestRoot, users: readonly strin
  * holding it deletes itself after that boot.
  */
 async function configureCloudInit(ctx: TaskContext, guest: GuestRoot, users: readonly string[], hash: string | undefined, keys: readonly string[]): Promise<void> {
+  let config = '';
   if (keys.length > 0) {
     await ensureSeedDir(guest);
     const list = keys.map((key) => `  - ${yamlString(key)}\n`).join('');
     await guest.appendText(`${SEED_DIR}/meta-data`, `public-keys:\n${list}`, { mode: 0o600 });
+    // The keys open root's account, as without cloud-init; distributions'
+    // default disable_root would instead prefix root's copy with a command
+    // that only says which user to log in as.
+    config += 'disable_root: false\n';
   }
-  if (hash === undefined) return;
-  const entries = users.map((user) => `    - ${yamlString(`${user}:${hash}`)}\n`).join('');
-  const path = await writeCloudConfig(guest, PRIORITY, NAME, `ssh_pwauth: true\nchpasswd:\n  expire: false\n  list:\n${entries}`);
+  if (hash !== undefined) {
+    const entries = users.map((user) => `    - ${yamlString(`${user}:${hash}`)}\n`).join('');
+    config += `ssh_pwauth: true\nchpasswd:\n  expire: false\n  list:\n${entries}`;
+  }
+  if (config === '') return;
+  const path = await writeCloudConfig(guest, PRIORITY, NAME, config);
   await writePerOnceScript(guest, `rm_98_snf-image-${PRIORITY}${NAME}.sh`, `rm -f '${path}'\n`, envFlag(ctx, 'CLOUD_INIT_DEBUG'));
 }

@@ -68,7 +68,11 @@ export const initializeDatasource: Task = declareTask({
     }
     const guest = guestRoot(ctx.env);
     const debug = envFlag(ctx, 'CLOUD_INIT_DEBUG');
-    await writeCloudConfig(guest, PRIORITY, NAME, `datasource_list: [ NoCloud ]\n${debug ? DEBUG_LOGGING : ''}`);
+    // locale: false keeps the image's own locale. Without it cloud-init imposes
+    // its default en_US.UTF-8, and on an image that has not generated that
+    // locale cc_locale fails and with it cloud-config.service. User-data can
+    // still ask for a locale: it overrides this system config.
+    await writeCloudConfig(guest, PRIORITY, NAME, `datasource_list: [ NoCloud ]\nlocale: false\n${debug ? DEBUG_LOGGING : ''}`);
     if (debug) await guest.makeDirectories('/var/log/snf-image');
     await ensureSeedDir(guest);
     await guest.writeFile(`${SEED_DIR}/meta-data`, `instance-id: ${envText(ctx.env, 'HOSTNAME') ?? 'snf-image'}\n`, { mode: 0o600, uid: 0, gid: 0 });

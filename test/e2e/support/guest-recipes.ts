@@ -28,7 +28,7 @@ export const GUESTS: readonly GuestRecipe[] = [
   { name: 'debian12-networkd-static', suite: 'bookworm', layout: 'mbr-boot-logical', network: 'networkd', staticIpv4: true },
   { name: 'debian12-networkmanager', suite: 'bookworm', layout: 'mbr-plain', network: 'networkmanager', fullOnly: true },
   { name: 'debian12-netplan', suite: 'bookworm', layout: 'gpt-bios', network: 'netplan', alsoWithoutNic: true },
-  { name: 'debian12-cloud-init', suite: 'bookworm', layout: 'mbr-boot-logical', network: 'cloud-init', fullOnly: true },
+  { name: 'debian12-cloud-init', suite: 'bookworm', layout: 'gpt-bios', network: 'cloud-init', fullOnly: true },
   { name: 'debian13-ifupdown', suite: 'trixie', layout: 'mbr-plain', network: 'ifupdown', alsoWithoutNic: true, fullOnly: true },
 ];
 

@@ -137,6 +137,15 @@ describe('ChangePassword on a RedHat guest', () => {
     assert.ok(!run.report.includes(PASSWORD));
   });
 
+  it('lets the keys open root under cloud-init with no password, and sets none', async () => {
+    const root = await redhatTree();
+    await runTaskOn(changePassword, root, { PASSWD: new Secret(''), AUTH_KEYS: new Secret(KEYS), PROPERTY_CLOUD_INIT: 'yes' });
+    const config = await fs.readFile(join(root, 'etc/cloud/cloud.cfg.d/98_snf-image-50ChangePassword.cfg'), 'utf8');
+    assert.equal(config, 'disable_root: false\n');
+    const metaData = await fs.readFile(join(root, 'var/lib/cloud/seed/nocloud-net/meta-data'), 'utf8');
+    assert.match(metaData, /^public-keys:\n {2}- "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyOne alice@laptop"\n {2}- "ssh-rsa /m);
+  });
+
   it('warns and changes nothing without a password or keys', async () => {
     const root = await redhatTree();
     const run = await runTaskOn(changePassword, root, { PASSWD: new Secret(''), AUTH_KEYS: new Secret('\n') });
