@@ -3,16 +3,14 @@
 // first time on a node (the probe runs) and after (its verdict is kept), and
 // the probe's own first-time cost. Where KVM is broken auto must stay close to
 // tcg: no more than TARGET_RATIO times it.
-import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
-import { readTraceFile } from '../src/effects/trace.ts';
 import { ensureHelperImage } from '../src/helper-image/build.ts';
-import { oneDiskCreateEnvironment, writeConfigFile } from '../src/demo/create-environment.ts';
-import { deploy } from '../src/ganeti/create.ts';
 import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE } from '../src/host/helper-vm/accelerator-choice.ts';
 import { createLogger } from '../src/log.ts';
 import { WORK_DIR } from './bench-support.ts';
+import { deployFixture } from './deploy.ts';
 
 const TARGET_RATIO = 1.2;
 const ROUNDS = Number(process.env.SNF_IMAGE_BENCH_ROUNDS ?? 1);
@@ -35,33 +33,12 @@ export async function run(): Promise<void> {
   console.log(`accelerator probe, first time on this node: ${first.probeMs === undefined ? 'not run' : `${(first.probeMs / 1000).toFixed(2)} s`} -> ${first.accelerator} (${first.reason})`);
   console.log(`accelerator choice with the verdict kept: ${cachedMs.toFixed(1)} ms`);
 
-  const create = async (name: string, accel: 'tcg' | 'auto', cacheDir: string) => {
+  const create = async (name: string, accelerator: 'tcg' | 'auto', acceleratorCacheDir: string) => {
     const run = join(dir, name);
-    mkdirSync(join(run, 'traces'), { recursive: true });
-    const disk = join(run, 'disk0');
-    writeFileSync(disk, '');
-    truncateSync(disk, 4 * 1024 ** 3);
-    const config = join(run, 'snf-image.conf');
-    await writeConfigFile(config, { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, TRACE_DIR: join(run, 'traces'), HELPER_SOFT_TIMEOUT: '600', HELPER_ACCEL: accel });
     const started = performance.now();
-    const { output, tracePath } = await deploy(
-      oneDiskCreateEnvironment({
-        name: `${name}.example.org`,
-        disk,
-        mac: 'aa:00:00:be:0c:02',
-        configFile: config,
-        parameters: {
-          OSP_IMG_ID: basename(image),
-          OSP_IMG_FORMAT: 'diskdump',
-          OSP_IMG_PASSWD: 'bench password',
-          OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:256' }),
-        },
-      }),
-      { log, stdout: process.stderr, acceleratorChoice: { cacheDir } },
-    );
+    const trace = await deployFixture(image, helperDir, run, { accelerator, acceleratorCacheDir });
     const seconds = (performance.now() - started) / 1000;
-    if (!output.ok || !tracePath) throw new Error(`the ${accel} deployment failed: ${output.failure?.message}`);
-    const helpers = readTraceFile(tracePath).flatMap((e) => (e.kind === 'effect.call' && e.effect === 'runHelper' ? [(e.input as { accelerator: string }).accelerator] : []));
+    const helpers = trace.flatMap((e) => (e.kind === 'effect.call' && e.effect === 'runHelper' ? [(e.input as { accelerator: string }).accelerator] : []));
     rmSync(run, { recursive: true, force: true });
     return { seconds, helpers };
   };

@@ -41,12 +41,20 @@ export async function run(): Promise<void> {
   console.log(`helper phase / virt-customize = ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO}x): ${ratio <= TARGET_RATIO ? 'met' : 'NOT met'}`);
 }
 
+/** What a benchmark varies between deployments of the fixture. */
+export interface FixtureDeployment {
+  /** HELPER_ACCEL; the configuration's default when absent. */
+  readonly accelerator?: 'auto' | 'kvm' | 'tcg';
+  /** Where the accelerator verdicts go, so that a benchmark can start a node afresh. */
+  readonly acceleratorCacheDir?: string;
+}
+
 /**
  * Deploys the fixture image through `create` with the given HELPER_DIR onto a
  * fresh 4 GiB file disk in `dir` (emptied first), with every Linux task the
  * benchmark's parameters ask for; returns the trace.
  */
-export async function deployFixture(image: string, helperDir: string, dir: string): Promise<TraceEvent[]> {
+export async function deployFixture(image: string, helperDir: string, dir: string, options: FixtureDeployment = {}): Promise<TraceEvent[]> {
   const log = createLogger('warn');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'traces'), { recursive: true });
@@ -54,7 +62,13 @@ export async function deployFixture(image: string, helperDir: string, dir: strin
   writeFileSync(disk, '');
   truncateSync(disk, 4 * 1024 ** 3);
   const config = join(dir, 'snf-image.conf');
-  await writeConfigFile(config, { IMAGE_DIR: dirname(image), HELPER_DIR: helperDir, TRACE_DIR: join(dir, 'traces'), HELPER_SOFT_TIMEOUT: '600' });
+  await writeConfigFile(config, {
+    IMAGE_DIR: dirname(image),
+    HELPER_DIR: helperDir,
+    TRACE_DIR: join(dir, 'traces'),
+    HELPER_SOFT_TIMEOUT: '600',
+    ...(options.accelerator ? { HELPER_ACCEL: options.accelerator } : {}),
+  });
 
   const { output, tracePath } = await deploy(
     oneDiskCreateEnvironment({
@@ -69,7 +83,7 @@ export async function deployFixture(image: string, helperDir: string, dir: strin
         OSP_IMG_PROPERTIES: JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1', SWAP: '2:256' }),
       },
     }),
-    { log, stdout: process.stderr },
+    { log, stdout: process.stderr, ...(options.acceleratorCacheDir ? { acceleratorChoice: { cacheDir: options.acceleratorCacheDir } } : {}) },
   );
   if (!output.ok || !tracePath) throw new Error(`the deployment failed: ${output.failure?.message}`);
   return readTraceFile(tracePath);
