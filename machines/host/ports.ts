@@ -1,7 +1,5 @@
 import type { Effect } from '../../src/effects/effect.ts';
-import type { BackendsConfig } from '../../src/host/backends/backends-config.ts';
-import type { AcceleratorQuestion } from '../../src/host/helper-vm/accelerator-choice.ts';
-import type { ConfigDeviceRequest, HelperDiskType, ImageFormat } from '../../src/host/inputs/deployment-request.ts';
+import type { AcceleratorQuestion, BackendsConfig, ConfigDeviceRequest, HelperDiskType, ImageFormat } from './plan.ts';
 
 /**
  * The port of the create lifecycle: every effect machines/host/machine.ts invokes,

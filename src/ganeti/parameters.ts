@@ -1,4 +1,4 @@
-import type { OsParameterName } from '../host/inputs/os-parameter-names.ts';
+import type { OsParameterName } from '../../machines/host/os-parameter-names.ts';
 
 /**
  * The OS definition's parameters.list: every parameter Ganeti accepts for

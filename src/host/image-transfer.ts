@@ -25,7 +25,6 @@
  */
 import type { Effect } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
-import type { BackendsConfig } from './backends/backends-config.ts';
 import type { AttachedDestination, Resource } from './backends/destination-backend.ts';
 import { destinationBackendNamed, type BackendRegistry } from './backends/backend-registry.ts';
 import { chooseBackends, type BackendSelection } from './backends/select-backends.ts';
@@ -33,6 +32,7 @@ import { detachNbd, NBD_RESOURCE_KIND } from './backends/uri-destination.ts';
 import { copyImage, type CopyImageInput } from './copy/copy-image.ts';
 import type { CopySummary } from './copy/copy-stream.ts';
 import { formatProperties } from './image-format/image-format.ts';
+import type { BackendsConfig } from '../../machines/host/plan.ts';
 
 export { DEFAULT_BACKENDS_CONFIG_DIR } from './backends/backends-config.ts';
 export type { AttachedDestination, BackendSelection, BackendsConfig, CopyImageInput, CopySummary, Resource };

@@ -7,11 +7,10 @@ import type { HostEffects, Resource } from '../../machines/host/ports.ts';
 import type { BackendRegistry } from './backends/backend-registry.ts';
 import { createPrepareConfigDevice } from './config-device/prepare-config-device.ts';
 import { validateCreate } from './create-plan.ts';
-import { createRunHelper, readResult, signalHelper } from './helper-vm/helper-vm.ts';
-import { MACHINE_KERNEL_ARGS, qemuCommand } from './helper-vm/qemu-command.ts';
+import { readResult, signalHelper } from './helper-vm/helper-vm.ts';
+import { createStartHelper } from './helper-vm/start-helper.ts';
 import { createAcceleratorChoice, DEFAULT_ACCELERATOR_CHOICE, type AcceleratorChoiceOptions } from './helper-vm/accelerator-choice.ts';
 import { releasedWhenAborted } from './released-when-aborted.ts';
-import { detectQemuVersion } from './helper-vm/qemu-version.ts';
 import { createImageTransferEffects } from './image-transfer.ts';
 import type { Environment } from './inputs/deployment-request.ts';
 
@@ -42,7 +41,7 @@ export interface RealHostPorts {
 export function realHostEffects(ports: RealHostPorts): HostEffects {
   const transfer = createImageTransferEffects({ processes: ports.processes, backends: ports.backends });
   const prepareConfigDevice = createPrepareConfigDevice({ processes: ports.processes, fetch: ports.fetch, log: ports.log });
-  const runHelperProcess = createRunHelper({ log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
+  const startHelper = createStartHelper({ processes: ports.processes, log: ports.log, onTrace: ports.helperTrace ?? (() => {}) });
   const accelerators = createAcceleratorChoice({ ...DEFAULT_ACCELERATOR_CHOICE, ...ports.acceleratorChoice }, ports.log);
 
   const releaseResource: Effect<Resource, void> = async (resource, ctx) => {
@@ -94,28 +93,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
       await accelerators.markAcceleratorBad(boot, reason);
     },
 
-    runHelper: async ({ helper, accelerator, target, configDevice, resultChannel }, ctx) => {
-      const [qemu, ...qemuArgs] = helper.boot.qemu;
-      const qemuVersion = await detectQemuVersion(ports.processes, helper.boot.qemu, ctx.signal);
-      const { machine } = helper.boot;
-      const command = qemuCommand({
-        qemu: qemu!,
-        qemuVersion,
-        machine,
-        accelerator,
-        helperDir: helper.boot.helperDir,
-        memoryMiB: helper.boot.memoryMiB,
-        user: helper.user,
-        debug: helper.debug,
-        diskType: helper.diskType,
-        instanceDisks: [target, ...helper.otherDisks],
-        configDevice,
-        resultPath: resultChannel,
-        extraKernelArgs: MACHINE_KERNEL_ARGS[machine] ?? [],
-      });
-      ports.log.info({ accelerator, machine, command: [command.command, ...command.args].join(' ') }, 'starting the helper VM');
-      return runHelperProcess({ command: command.command, args: [...qemuArgs, ...command.args] }, ctx);
-    },
+    runHelper: startHelper,
 
     signalHelper,
     readResult,

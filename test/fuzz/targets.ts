@@ -8,7 +8,7 @@ import { parsePersonality } from '../../src/helper/linux/personality.ts';
 import { readRules } from '../../src/helper/rules-source.ts';
 import { fetchConfigUrl } from '../../src/host/inputs/config-url.ts';
 import { loadDeploymentRequest, verifyParameters } from '../../src/host/inputs/deployment-request.ts';
-import { OS_PARAMETER_NAMES } from '../../src/host/inputs/os-parameter-names.ts';
+import { OS_PARAMETER_NAMES } from '../../machines/host/os-parameter-names.ts';
 import { MonitorChannelParser } from '../../src/protocol/monitor-parser.ts';
 import { createEnv, DISK_0_PATH } from '../host/inputs/ganeti-fixtures.ts';
 import { memoryFiles } from '../host/inputs/memory-files.ts';

@@ -11,7 +11,7 @@ import { MANIFEST_NAME } from '../../src/ganeti/install-manifest.ts';
 import { standardLocations } from '../../src/ganeti/os-definition.ts';
 import { OS_SCRIPT_NAMES } from '../../src/ganeti/os-scripts.ts';
 import { PARAMETER_DESCRIPTIONS } from '../../src/ganeti/parameters.ts';
-import { OS_PARAMETER_NAMES } from '../../src/host/inputs/os-parameter-names.ts';
+import { OS_PARAMETER_NAMES } from '../../machines/host/os-parameter-names.ts';
 
 const run = promisify(execFile);
 

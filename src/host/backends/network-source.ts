@@ -2,9 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
-import { DEFAULT_DOWNLOAD_STALL_SECONDS, type BackendsConfig } from './backends-config.ts';
+import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
 import type { SourceBackend } from './source-backend.ts';
+import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
 /** snf-image's probe: http, https, ftp and ftps URLs. */
 const NETWORK_URL = /^(https?|ftps?):/i;

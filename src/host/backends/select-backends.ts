@@ -1,9 +1,9 @@
 import type { BackendRegistry } from './backend-registry.ts';
-import type { BackendsConfig } from './backends-config.ts';
 import { EmptyImage, NoSuitableBackend } from './backend-errors.ts';
 import type { DestinationBackend } from './destination-backend.ts';
 import { nullSource } from './null-source.ts';
 import { orderBackends } from './priority.ts';
+import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
 export interface BackendSelection {
   readonly source: { readonly backend: string; readonly size?: number };

@@ -1,6 +1,6 @@
 import type { ByteSource } from './byte-source.ts';
-import type { BackendsConfig } from './backends-config.ts';
 import type { Prioritized } from './priority.ts';
+import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
 /** Where an image comes from: one per img_id scheme, as snf-image's backends/src. */
 export interface SourceBackend extends Prioritized {

@@ -1,7 +1,7 @@
 import { isSecret, type Secret } from '../../effects/secret.ts';
 import { RULES_VERSION } from '../../protocol/rules.ts';
 import type { RulesWithSecrets } from './config-device.ts';
-import type { ConfigDeviceRequest } from '../inputs/deployment-request.ts';
+import type { ConfigDeviceRequest } from '../../../machines/host/plan.ts';
 
 /**
  * What the helper is told (rules.json), from the validated request: the

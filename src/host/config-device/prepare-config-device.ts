@@ -6,12 +6,12 @@ import type { Processes } from '../../effects/processes.ts';
 import type { Logger } from '../../log.ts';
 import { helperDeviceNames } from '../helper-vm/helper-devices.ts';
 import { formatProperties } from '../image-format/image-format.ts';
-import type { ConfigDeviceRequest } from '../inputs/deployment-request.ts';
 import { readAnswerFile } from './answer-file.ts';
 import { createConfigDeviceWriter } from './config-device.ts';
 import { helperRules } from './helper-rules.ts';
 import { prepareHostKeys } from './host-keys.ts';
 import { makeWorkDir, removeOrphanedWorkDirs } from '../work-dirs.ts';
+import type { ConfigDeviceRequest } from '../../../machines/host/plan.ts';
 
 /**
  * The writeConfigDevice effect of create: a private work directory (a

@@ -1,5 +1,4 @@
 import { AbortedError, type EffectContext } from '../../effects/effect.ts';
-import type { BackendsConfig } from '../backends/backends-config.ts';
 import { EmptyImage } from '../backends/backend-errors.ts';
 import { printableUrl } from '../backends/network-source.ts';
 import { nullSource } from '../backends/null-source.ts';
@@ -16,6 +15,7 @@ import { copyStream, DEFAULT_COPY_OPTIONS, ImageSizeMismatch, type CopySummary }
 import { DiskTooSmall, openDiskWriter } from './disk-writer.ts';
 import { hashingSource, parseImageChecksum, type HashingSource } from './image-checksum.ts';
 import { sparseWriter } from './sparse-writer.ts';
+import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
 export interface CopyImageInput {
   readonly imageId: string;

@@ -3,9 +3,8 @@ import { access, constants, mkdir, readdir, readFile, realpath, rename, rm, stat
 import { join } from 'node:path';
 import type { Accelerator, AcceleratorChoice } from '../../../machines/host/ports.ts';
 import type { Logger } from '../../log.ts';
-import type { HelperAccel } from '../inputs/settings.ts';
-import type { MachineType } from './helper-devices.ts';
 import { probeBoot, type ProbeBootSpec, type ProbeOutcome } from './kvm-probe.ts';
+import type { AcceleratorQuestion } from '../../../machines/host/plan.ts';
 
 /** Where the accelerator's verdicts live, and what the probe reads. Tests point these elsewhere. */
 export interface AcceleratorChoiceOptions {
@@ -28,16 +27,6 @@ export const DEFAULT_ACCELERATOR_CHOICE: AcceleratorChoiceOptions = {
   // faster than TCG.
   probeTimeoutMs: 15_000,
 };
-
-/** What decides the verdict: the helper as it will be started. */
-export interface AcceleratorQuestion {
-  readonly setting: HelperAccel;
-  /** QEMU: the program and its arguments. */
-  readonly qemu: readonly string[];
-  readonly machine: MachineType;
-  readonly helperDir: string;
-  readonly memoryMiB: number;
-}
 
 interface Verdict {
   readonly accelerator: Accelerator;

@@ -1,8 +1,5 @@
 import { SnfImageError } from '../../errors.ts';
-
-/** The machine types the helper boots on. microvm has no PCI bus and no floppy controller. */
-export const MACHINE_TYPES = ['pc', 'q35', 'microvm'] as const;
-export type MachineType = (typeof MACHINE_TYPES)[number];
+import type { MachineType } from '../../../machines/host/plan.ts';
 
 /** The INSTANCE_HV_disk_type values the helper can see, and the qemu device each becomes. */
 const DISK_DEVICES = {

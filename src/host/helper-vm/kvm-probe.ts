@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { withDir } from 'tmp-promise';
 import type { Accelerator } from '../../../machines/host/ports.ts';
 import { ACCELERATOR_ARGS, MACHINE_KERNEL_ARGS, MACHINE_OPTIONS } from './qemu-command.ts';
-import type { MachineType } from './helper-devices.ts';
 import { COMMAND_NOT_FOUND, diesWithParent, type Command } from './dies-with-parent.ts';
 import { DEBUG_EXIT_PORT, PROBE_EXIT_CODE, PROBE_LINE, probeInitramfs } from './probe-initramfs.ts';
 import { childEnvironment } from '../../effects/child-environment.ts';
+import type { MachineType } from '../../../machines/host/plan.ts';
 
 /** What the probe boots: the helper's own kernel, on the helper's machine, accelerator and memory. */
 export interface ProbeBootSpec {

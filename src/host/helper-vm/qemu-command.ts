@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { diskDevice, hasFloppyController, helperDeviceNames, type MachineType } from './helper-devices.ts';
+import { diskDevice, hasFloppyController, helperDeviceNames } from './helper-devices.ts';
 import { MONITOR_CHANNEL_FD, TRACE_CHANNEL_FD } from './helper-vm.ts';
 import { HELPER_CHANNELS } from '../../protocol/helper-channels.ts';
 import { ACTIVATE_HELPER, DEBUG_HELPER, KERNEL_ARGS } from '../../protocol/kernel-command-line.ts';
 import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
 import type { Accelerator } from '../../../machines/host/ports.ts';
+import type { MachineType } from '../../../machines/host/plan.ts';
 
 export type { Accelerator };
 

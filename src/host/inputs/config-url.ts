@@ -1,6 +1,6 @@
 import { SnfImageError } from '../../errors.ts';
 import type { Secret } from '../../effects/secret.ts';
-import { isOsParameterName, type OsParameterName } from './os-parameter-names.ts';
+import { isOsParameterName, type OsParameterName } from '../../../machines/host/os-parameter-names.ts';
 import { sourcedParameter, type SourcedParameters } from './os-parameters.ts';
 import type { SourcedValue } from './sourced-value.ts';
 

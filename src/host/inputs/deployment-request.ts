@@ -44,17 +44,16 @@ import { configFilePaths, readConfigFiles } from './config-file.ts';
 import { fetchConfigUrl } from './config-url.ts';
 import { checkOsApiVersion, readGanetiInstance, type Environment, type GanetiInstance } from './ganeti-env.ts';
 import type { InputFiles } from './input-files.ts';
-import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type OsParameters, type SourcedParameters } from './os-parameters.ts';
+import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type SourcedParameters } from './os-parameters.ts';
 import { checkUnattendFile, resolveSettings, settingText, type EffectiveConfig } from './settings.ts';
 import { checkParameterContents } from './parameter-contents.ts';
 import { mergeLayers, type ValueLayer } from './sourced-value.ts';
 import { readVariant } from './variants.ts';
-import { checkParameterFormats, checkRequiredParameters, type ImageFormat } from './verify-rules.ts';
+import { checkParameterFormats, checkRequiredParameters } from './verify-rules.ts';
+import type { ImageFormat, OsParameters } from '../../../machines/host/plan.ts';
 
-export type { EffectiveConfig, HelperAccel, DefaultNicConfig } from './settings.ts';
-export type { OsParameters } from './os-parameters.ts';
-export type { Environment, HelperDiskType, Hypervisor, InstanceDisk } from './ganeti-env.ts';
-export type { ImageFormat } from './verify-rules.ts';
+export type { EffectiveConfig } from './settings.ts';
+export type { Environment, Hypervisor, InstanceDisk } from './ganeti-env.ts';
 export type { InputFiles, PathKind } from './input-files.ts';
 export { realInputFiles } from './real-input-files.ts';
 
@@ -68,16 +67,6 @@ export interface DeploymentRequest extends Omit<GanetiInstance, 'name'> {
   readonly config: EffectiveConfig;
   readonly warnings: readonly string[];
 }
-
-/** The part of the request the config device is written from: rules.json, the answer file, UNATTEND, the host keys. */
-export type ConfigDeviceRequest = Pick<DeploymentRequest, 'instanceName' | 'image' | 'parameters' | 'nics' | 'diskType'> & {
-  /** How many disks the helper sees, which names the device the config device gets. */
-  readonly diskCount: number;
-  readonly config: Pick<
-    EffectiveConfig,
-    'HELPER_MACHINE_TYPE' | 'UNATTEND' | 'WINDOWS_TIMEZONE' | 'DHCP_TAGS' | 'STATEFUL_DHCPV6_TAGS' | 'STATELESS_DHCPV6_TAGS' | 'DEFAULT_NIC_CONFIG' | 'CLOUD_INIT_DEBUG'
-  >;
-};
 
 export interface LoadInputs {
   readonly env: Environment;

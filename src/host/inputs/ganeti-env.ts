@@ -1,6 +1,7 @@
 import { isDnsName } from '../../helper/linux/hostname-files.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
+import type { HelperDiskType } from '../../../machines/host/plan.ts';
 
 /**
  * The instance as Ganeti describes it to an OS script in the OS API 20
@@ -16,9 +17,6 @@ export const OS_API_VERSION = '20';
 /** The helper VM always runs under qemu; the instance's hypervisor only decides how it sees the disks. */
 export const HYPERVISORS = ['kvm', 'xen-hvm', 'xen-pvm', 'fake'] as const;
 export type Hypervisor = (typeof HYPERVISORS)[number];
-
-/** How the helper VM attaches the instance disks (qemu device), after the instance's KVM disk_type. */
-export type HelperDiskType = 'paravirtual' | 'scsi-hd' | 'scsi-block' | 'scsi-generic';
 
 export interface InstanceDisk {
   readonly index: number;

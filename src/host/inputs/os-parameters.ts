@@ -1,17 +1,8 @@
 import { SnfImageError } from '../../errors.ts';
 import { Secret } from '../../effects/secret.ts';
-import { isSecretOsParameter, OS_PARAMETER_NAMES, type OsParameterName, type SecretOsParameterName } from './os-parameter-names.ts';
+import { isSecretOsParameter, OS_PARAMETER_NAMES, type OsParameterName, type SecretOsParameterName } from '../../../machines/host/os-parameter-names.ts';
 import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
-
-/**
- * The OS parameters after merging, with snf-image's distinction kept: a
- * parameter is absent when nobody set it, and present (possibly empty) when
- * someone did, even to an empty value. Secrets are Secret from the moment
- * they are read.
- */
-export type OsParameters = {
-  readonly [K in OsParameterName]?: K extends SecretOsParameterName ? Secret : string;
-};
+import type { OsParameters } from '../../../machines/host/plan.ts';
 
 /** Parameters with where each came from, for messages. */
 export type SourcedParameters = ReadonlyMap<OsParameterName, SourcedValue<string | Secret>>;

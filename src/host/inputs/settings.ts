@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
-import { MACHINE_TYPES } from '../helper-vm/helper-devices.ts';
-import { OS_PARAMETER_NAMES } from './os-parameter-names.ts';
+import { OS_PARAMETER_NAMES } from '../../../machines/host/os-parameter-names.ts';
 import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
+import { DEFAULT_NIC_CONFIGS, HELPER_ACCELS, MACHINE_TYPES } from '../../../machines/host/plan.ts';
 
 /**
  * The settings an operator puts in the configuration file (or a variant
@@ -45,14 +45,8 @@ const command = z.string().transform((v) => v.trim().split(/\s+/));
 const optionalCommand = z.string().transform((v) => (v.trim() === '' ? undefined : v.trim().split(/\s+/)));
 const words = z.string().transform((v) => v.split(/\s+/).filter((w) => w !== ''));
 
-export const DEFAULT_NIC_CONFIGS = ['', 'dhcp', 'dhcpv6', 'slaac', 'slaac_dhcp', 'dhcp+dhcpv6', 'dhcp+slaac', 'dhcp+slaac_dhcp'] as const;
-export type DefaultNicConfig = (typeof DEFAULT_NIC_CONFIGS)[number];
-
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const HELPER_ACCELS = ['auto', 'kvm', 'tcg'] as const;
-export type HelperAccel = (typeof HELPER_ACCELS)[number];
 
 interface Setting<S extends z.ZodType> {
   readonly default: string;

@@ -1,18 +1,16 @@
 import { SnfImageError } from '../../errors.ts';
 import { isSecret, type Secret } from '../../effects/secret.ts';
-import type { OsParameterName } from './os-parameter-names.ts';
+import type { OsParameterName } from '../../../machines/host/os-parameter-names.ts';
 import type { SourcedParameters } from './os-parameters.ts';
 import { describeValue, type SourcedValue } from './sourced-value.ts';
 import { parseImageChecksum } from '../copy/image-checksum.ts';
+import { IMAGE_FORMATS } from '../../../machines/host/plan.ts';
 
 /**
  * snf-image's parameter rules (its `verify` script), applied by verify and,
  * earlier than snf-image did, by create: a value that cannot work fails
  * before any disk is touched.
  */
-export const IMAGE_FORMATS = ['diskdump', 'extdump', 'ntfsdump', 'qcow2'] as const;
-export type ImageFormat = (typeof IMAGE_FORMATS)[number];
-
 const IMAGE_FORMAT = /^((disk|ext|ntfs)dump|qcow2)$/;
 const PRODUCT_KEY = /^([a-zA-Z0-9]{5}-){4}[a-zA-Z0-9]{5}$/;
 const ANSWER_FILE_URL = /^(https?|ftps?|file):\/\/.+/;

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createAcceleratorChoice, type AcceleratorChoiceOptions, type AcceleratorQuestion } from '../../../src/host/helper-vm/accelerator-choice.ts';
+import { createAcceleratorChoice, type AcceleratorChoiceOptions } from '../../../src/host/helper-vm/accelerator-choice.ts';
 import type { ProbeBootSpec, ProbeOutcome } from '../../../src/host/helper-vm/kvm-probe.ts';
+import type { AcceleratorQuestion } from '../../../machines/host/plan.ts';
 
 describe('accelerator choice', () => {
   let dir: string;

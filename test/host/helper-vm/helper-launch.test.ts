@@ -7,12 +7,13 @@ import type { EffectEvent } from '../../../src/effects/effect.ts';
 import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
 import { createConfigDeviceWriter } from '../../../src/host/config-device/config-device.ts';
-import type { DiskType, MachineType } from '../../../src/host/helper-vm/helper-devices.ts';
+import type { DiskType } from '../../../src/host/helper-vm/helper-devices.ts';
 import { createRunHelper, readResult } from '../../../src/host/helper-vm/helper-vm.ts';
 import { qemuCommand } from '../../../src/host/helper-vm/qemu-command.ts';
 import { detectQemuVersion } from '../../../src/host/helper-vm/qemu-version.ts';
 import { multibootStub } from '../../fixtures/multiboot-stub.ts';
 import { capturedLog } from '../../support/captured-log.ts';
+import type { MachineType } from '../../../machines/host/plan.ts';
 
 /**
  * The real qemu, under TCG, on the exact command line the helper gets, with
