@@ -1,22 +1,40 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { plainHttpGet, type HttpResponse } from './plain-http-get.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 
 /**
- * Sends a bodiless request and resolves with the response once its headers
- * are in, following redirects as curl -L does. node:http rather than fetch:
- * its responses are Node streams, which move a multi-gigabyte body with far
- * less work per chunk than fetch's web streams. Network failures reject with
- * the error Node gives (its code says what happened: ECONNREFUSED, ...).
+ * Sends a HEAD request and resolves with the response once its headers are
+ * in, following redirects as curl -L does. node:http rather than fetch:
+ * its responses are Node streams, which carry far less work per chunk than
+ * fetch's web streams. Network failures reject with the error Node gives
+ * (its code says what happened: ECONNREFUSED, ...).
  */
-export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
+export async function sendHead(url: string, signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, method, signal, stallMs);
+    const response = await requestOnce(current, 'HEAD', signal, stallMs);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || hop === MAX_REDIRECTS) return response;
+    response.destroy();
+    current = new URL(location, current);
+  }
+}
+
+/**
+ * GET, following redirects. Plain http goes over a socket of our own
+ * (plain-http-get.ts), whose body comes into the caller's buffers without
+ * a Buffer per packet; https through node:https, whose TLS layer has no
+ * such mode.
+ */
+export async function sendGet(url: string, signal: AbortSignal, stallMs: number): Promise<HttpResponse> {
+  let current = new URL(url);
+  for (let hop = 0; ; hop++) {
+    const response = current.protocol === 'http:' ? await plainHttpGet(current, signal, stallMs) : messageResponse(await requestOnce(current, 'GET', signal, stallMs));
+    const location = response.headers.location;
+    if (!REDIRECTS.has(response.status) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
     current = new URL(location, current);
   }
@@ -44,4 +62,33 @@ function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stal
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A node:http(s) response as an HttpResponse: its chunks copied into the caller's buffers. */
+function messageResponse(message: IncomingMessage): HttpResponse {
+  const chunks = message[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let pending: Buffer | undefined;
+  let done = false;
+  const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+  return {
+    status: message.statusCode ?? 0,
+    statusMessage: message.statusMessage ?? '',
+    headers,
+    async read(into) {
+      while (pending === undefined || pending.length === 0) {
+        if (done) return 0;
+        const next = await chunks.next();
+        if (next.done) done = true;
+        else pending = next.value;
+      }
+      const n = Math.min(into.length, pending.length);
+      into.set(pending.subarray(0, n));
+      pending = pending.subarray(n);
+      return n;
+    },
+    destroy() {
+      done = true;
+      message.destroy();
+    },
+  };
 }

@@ -1,9 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
-import { sendRequest } from './http-request.ts';
+import { sendGet, sendHead } from './http-request.ts';
+import type { HttpResponse } from './plain-http-get.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
@@ -46,23 +46,23 @@ export const networkSource: SourceBackend = {
   accepts: (imageId) => NETWORK_URL.test(imageId),
   async inspect(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'HEAD', signal, config);
+    const response = await request(url, 'HEAD', signal, config, sendHead);
     response.destroy();
     const status = response.statusCode ?? 0;
     if (HEAD_REFUSED.has(status)) {
       return { size: undefined, warnings: [`${printableUrl(url)} refused HEAD (${status}): the image size is known once the download starts`] };
     }
-    if (!isSuccess(response)) throw new ImageDownloadFailed(printableUrl(url), `the server answered ${status} ${response.statusMessage ?? ''}`.trim());
-    return { size: contentLength(response), warnings: [] };
+    if (!isSuccess(status)) throw new ImageDownloadFailed(printableUrl(url), `the server answered ${status} ${response.statusMessage ?? ''}`.trim());
+    return { size: contentLength(response.headers['content-length']), warnings: [] };
   },
   async open(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'GET', signal, config);
-    if (!isSuccess(response)) {
+    const response = await request(url, 'GET', signal, config, sendGet);
+    if (!isSuccess(response.status)) {
       response.destroy();
-      throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.statusCode} ${response.statusMessage ?? ''}`.trim());
+      throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.status} ${response.statusMessage}`.trim());
     }
-    return responseSource(printableUrl(url), response, contentLength(response));
+    return responseSource(printableUrl(url), response, contentLength(response.headers['content-length']));
   },
 };
 
@@ -70,60 +70,55 @@ function requireHttp(url: string): void {
   if (!/^https?:/i.test(url)) throw new UnsupportedImageUrl(printableUrl(url));
 }
 
-async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
+async function request<T>(
+  url: string,
+  method: 'HEAD' | 'GET',
+  signal: AbortSignal,
+  config: BackendsConfig,
+  send: (url: string, signal: AbortSignal, stallMs: number) => Promise<T>,
+): Promise<T> {
   try {
-    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
+    return await send(url, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
     throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
   }
 }
 
-function isSuccess(response: IncomingMessage): boolean {
-  const status = response.statusCode ?? 0;
+function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
-function contentLength(response: IncomingMessage): number | undefined {
-  const header = response.headers['content-length'];
+function contentLength(header: string | undefined): number | undefined {
   return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
 }
 
 /**
  * The response body as a ByteSource. A connection that closes before the
  * body is complete (short of Content-Length, or inside a chunked body) makes
- * the stream fail, and so the read.
+ * the read fail, naming how far the download got.
  */
-function responseSource(url: string, response: IncomingMessage, size: number | undefined): ByteSource {
-  const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let pending: Buffer | undefined;
+function responseSource(url: string, response: HttpResponse, size: number | undefined): ByteSource {
   let received = 0;
-  let done = false;
+  let closed = false;
   return {
     size,
     async read(into) {
-      while (pending === undefined || pending.length === 0) {
-        if (done) return 0;
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await chunks.next();
-        } catch (error) {
-          if ((error as Error).name === 'AbortError') throw error;
-          const code = (error as NodeJS.ErrnoException).code;
-          const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
-          throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
-        }
-        if (next.done) done = true;
-        else pending = next.value;
+      if (closed) return 0;
+      let n: number;
+      try {
+        n = await response.read(into);
+      } catch (error) {
+        if ((error as Error).name === 'AbortError') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
+        throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
       }
-      const n = Math.min(into.length, pending.length);
-      into.set(pending.subarray(0, n));
-      pending = pending.subarray(n);
       received += n;
       return n;
     },
     async close() {
-      done = true;
+      closed = true;
       response.destroy();
     },
   };

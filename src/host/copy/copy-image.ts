@@ -92,7 +92,7 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext, backe
     const { head, source: whole } = await readHead(source, COMPRESSION_MAGIC_BYTES);
     source = whole;
     const compression = detectCompression(head);
-    if (compression !== undefined) source = decompressedSource(name, compression, source);
+    if (compression !== undefined) source = await decompressedSource(name, compression, source);
     const layout = filesystemDumpLayout(format);
     if (layout !== undefined) {
       if (compression !== undefined) throw new ImageSizeUnknown(format, `the image is ${compression}-compressed; decompress it first or use a diskdump`);

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from '../backends/byte-source.ts';
 import type { Compression } from './compression.ts';
+import { childOutputSocket } from './child-output-socket.ts';
 
 export class CorruptCompressedImage extends SnfImageError {
   override readonly name = 'CorruptCompressedImage';
@@ -18,7 +18,7 @@ const FEED_BYTES = 1024 * 1024;
 
 interface Decompressor {
   readonly input: Writable;
-  readonly output: Readable;
+  readonly output: (into: Uint8Array) => Promise<number>;
   /** Settles when the decompressor has finished; rejects with what it said went wrong. */
   readonly finished: Promise<void>;
   stop(): void;
@@ -26,21 +26,21 @@ interface Decompressor {
 
 /**
  * The decompressed bytes of `source`, as a stream: nothing lands in a file
- * and memory stays at a few buffers. gzip goes through Node's zlib; xz and
- * zstd through Debian's xz and zstd in a child process each (Node 20 has
- * neither, and both tools decompress faster than any JavaScript port, on a
- * core of their own). The size is unknown until the end.
+ * and memory stays at a few buffers. Debian's gzip, xz and zstd decompress,
+ * each in a child process on a core of its own (Node 20 has neither xz nor
+ * zstd, and both tools are far faster than any JavaScript port); their
+ * output comes over a socket read into the caller's buffers
+ * (child-output-socket.ts), where a pipe, or zlib's stream, would hand over
+ * a fresh Buffer for every few kilobytes. The size is unknown until the end.
  */
-export function decompressedSource(image: string, compression: Compression, source: ByteSource): ByteSource {
-  const decompressor = compression === 'gzip' ? gunzip() : childDecompressor(compression === 'xz' ? 'xz' : 'zstd');
+export async function decompressedSource(image: string, compression: Compression, source: ByteSource): Promise<ByteSource> {
+  const decompressor = await childDecompressor(DECOMPRESSORS[compression]);
   decompressor.finished.catch(() => {}); // awaited once the output ends
   let feedError: unknown;
   const feeding = feed(source, decompressor.input).catch((error: unknown) => {
     feedError = error;
     decompressor.stop();
   });
-  const chunks = decompressor.output[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let pending: Buffer | undefined;
   let ended = false;
 
   /** Why the output ended early: the source's own failure (a cut download) says more than the decompressor's. */
@@ -55,31 +55,23 @@ export function decompressedSource(image: string, compression: Compression, sour
   return {
     size: undefined,
     async read(into) {
-      while (pending === undefined || pending.length === 0) {
-        if (ended) return 0;
-        let next: IteratorResult<Buffer>;
-        try {
-          next = await chunks.next();
-        } catch (error) {
-          return failure(error);
-        }
-        if (next.done) {
-          ended = true;
-          try {
-            await decompressor.finished;
-          } catch (error) {
-            return failure(error);
-          }
-          await feeding;
-          if (feedError !== undefined) throw feedError;
-          return 0;
-        }
-        pending = next.value;
+      if (ended) return 0;
+      let n: number;
+      try {
+        n = await decompressor.output(into);
+      } catch (error) {
+        return failure(error);
       }
-      const n = Math.min(into.length, pending.length);
-      into.set(pending.subarray(0, n));
-      pending = pending.subarray(n);
-      return n;
+      if (n > 0) return n;
+      ended = true;
+      try {
+        await decompressor.finished;
+      } catch (error) {
+        return failure(error);
+      }
+      await feeding;
+      if (feedError !== undefined) throw feedError;
+      return 0;
     },
     async close() {
       ended = true;
@@ -90,6 +82,12 @@ export function decompressedSource(image: string, compression: Compression, sour
     },
   };
 }
+
+const DECOMPRESSORS = {
+  gzip: { command: 'gzip', package: 'gzip' },
+  xz: { command: 'xz', package: 'xz-utils' },
+  zstd: { command: 'zstd', package: 'zstd' },
+} as const satisfies Record<Compression, { command: string; package: string }>;
 
 async function feed(source: ByteSource, input: Writable): Promise<void> {
   // An input the decompressor stopped reading (it failed or was stopped) ends the feed; the output tells why.
@@ -110,23 +108,16 @@ async function feed(source: ByteSource, input: Writable): Promise<void> {
   input.end();
 }
 
-function gunzip(): Decompressor {
-  const stream = createGunzip();
-  const finished = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  return { input: stream, output: stream, finished, stop: () => stream.destroy() };
-}
-
-function childDecompressor(command: 'xz' | 'zstd'): Decompressor {
-  const child = spawn(command, ['--decompress', '--stdout', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function childDecompressor({ command, package: debianPackage }: (typeof DECOMPRESSORS)[Compression]): Promise<Decompressor> {
+  const output = await childOutputSocket();
+  const child = spawn(command, ['--decompress', '--stdout', '--quiet'], { stdio: ['pipe', output.childEnd, 'pipe'] });
+  output.given();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     if (stderr.length < 2000) stderr += text;
   });
   const finished = new Promise<void>((resolve, reject) => {
-    child.on('error', (error) => reject(new Error(`${command} could not run (${error.message}); install ${command === 'xz' ? 'xz-utils' : 'zstd'}`)));
+    child.on('error', (error) => reject(new Error(`${command} could not run (${error.message}); install ${debianPackage}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
       else reject(new Error(lastLine(stderr) || `${command} exited with ${code ?? signal}`));
@@ -134,11 +125,11 @@ function childDecompressor(command: 'xz' | 'zstd'): Decompressor {
   });
   return {
     input: child.stdin,
-    output: child.stdout,
+    output: (into) => output.reader.read(into),
     finished,
     stop: () => {
       child.stdin.destroy();
-      child.stdout.destroy();
+      output.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
@@ -147,5 +138,5 @@ function childDecompressor(command: 'xz' | 'zstd'): Decompressor {
 /** The tool's last word without its name and the name it gives stdin ("zstd: /*stdin*\\ : Read error (39) : premature end"). */
 function lastLine(text: string): string {
   const line = text.trim().split('\n').at(-1) ?? '';
-  return line.replace(/^(xz|zstd): /, '').replace(/^(\(stdin\)|\/\*stdin\*\\)\s*:\s*/, '').trim();
+  return line.replace(/^(gzip|xz|zstd): /, '').replace(/^(\(stdin\)|\/\*stdin\*\\|stdin)\s*:\s*/, '').trim();
 }

@@ -38,7 +38,8 @@ describe('a download that goes wrong', () => {
 
   const cases: Array<[string, string, RegExp]> = [
     ['stalls', '/stall.img', /the connection was lost after \d+ bytes \(the server sent nothing for 0\.3 s\)/],
-    ['resets the connection', '/reset.img', /the connection was lost after \d+ bytes \(.*ECONNRESET\)/],
+    // libuv reports a reset that follows a partial read as the end of the stream: then the missing bytes tell.
+    ['resets the connection', '/reset.img', /the connection was lost after \d+ bytes \((.*ECONNRESET|the server closed the connection \d+ bytes short of the 3145728 it announced)\)/],
     ['sends fewer bytes than it announced', '/short.img', /the connection was lost after 1572864 bytes|ended after 1572864 of 3145728 bytes/],
   ];
   for (const [what, path, reason] of cases) {
