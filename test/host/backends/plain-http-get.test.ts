@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { plainHttpGet, type HttpResponse } from '../../../src/host/backends/plain-http-get.ts';
+
+/**
+ * A TCP server on 127.0.0.1 that answers every request with the bytes a test
+ * gives, written in pieces of `pieceBytes` with a pause between, so framing
+ * falls across reads as it does on a real network; then it closes.
+ */
+async function rawServer(answer: (request: string) => Buffer, pieceBytes: number): Promise<{ url: string; server: Server; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((socket: Socket) => {
+    let request = '';
+    socket.on('data', async (data) => {
+      request += data.toString('latin1');
+      if (!request.includes('\r\n\r\n')) return;
+      requests.push(request);
+      const bytes = answer(request);
+      for (let at = 0; at < bytes.length; at += pieceBytes) {
+        socket.write(bytes.subarray(at, at + pieceBytes));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      socket.end();
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests };
+}
+
+async function readAll(response: HttpResponse, bufferBytes = 4096): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const buffer = Buffer.alloc(bufferBytes);
+  for (let n; (n = await response.read(buffer)) > 0; ) parts.push(Buffer.from(buffer.subarray(0, n)));
+  return Buffer.concat(parts);
+}
+
+function chunked(body: Buffer, sizes: number[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const [i, size] of sizes.entries()) {
+    // A chunk extension on one chunk, upper-case hex on another: both are allowed.
+    const sizeText = i % 2 === 0 ? size.toString(16) : `${size.toString(16).toUpperCase()};name=value`;
+    parts.push(Buffer.from(`${sizeText}\r\n`), body.subarray(at, at + size), Buffer.from('\r\n'));
+    at += size;
+  }
+  parts.push(Buffer.from('0\r\nx-trailer: 1\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+describe('plain HTTP GET on a socket of its own', () => {
+  const BODY = randomBytes(200_000);
+  const signal = new AbortController().signal;
+  const servers: Server[] = [];
+  const serve = async (answer: (request: string) => Buffer, pieceBytes = 1000) => {
+    const started = await rawServer(answer, pieceBytes);
+    servers.push(started.server);
+    return started;
+  };
+
+  after(() => {
+    for (const server of servers) server.close();
+  });
+
+  it('reads a body of Content-Length bytes, headers and status as sent, and asks for it by path, host and credentials', async () => {
+    const { url, requests } = await serve(() => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\nX-Two: a\r\nx-two: b\r\n\r\n`), BODY]));
+    const target = new URL(`${url}/images/a.img?sig=1`);
+    target.username = 'user';
+    target.password = 'p w';
+    const response = await plainHttpGet(target, signal, 5000);
+    assert.equal(response.status, 200);
+    assert.equal(response.statusMessage, 'OK');
+    assert.equal(response.headers['x-two'], 'a, b');
+    assert.ok((await readAll(response)).equals(BODY));
+    assert.match(requests[0]!, /^GET \/images\/a\.img\?sig=1 HTTP\/1\.1\r\n/);
+    assert.match(requests[0]!, /\r\nHost: 127\.0\.0\.1:\d+\r\n/);
+    assert.match(requests[0]!, new RegExp(`\\r\\nAuthorization: Basic ${Buffer.from('user:p w').toString('base64')}\\r\\n`));
+  });
+
+  it('decodes a chunked body whose framing falls across reads, with extensions and a trailer', async () => {
+    for (const pieceBytes of [1, 7, 4096]) {
+      const { url } = await serve(() => Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(BODY, [1, 65536, 3, 100_000, BODY.length - 165_540])]), pieceBytes);
+      const response = await plainHttpGet(new URL(`${url}/c.img`), signal, 5000);
+      assert.ok((await readAll(response, 5000)).equals(BODY), `pieces of ${pieceBytes} bytes`);
+    }
+  });
+
+  it('reads a body without Content-Length or chunking up to the close', async () => {
+    const { url } = await serve(() => Buffer.concat([Buffer.from('HTTP/1.0 200 OK\r\n\r\n'), BODY]));
+    assert.ok((await readAll(await plainHttpGet(new URL(`${url}/x`), signal, 5000))).equals(BODY));
+  });
+
+  it('skips an interim 100 Continue', async () => {
+    const { url } = await serve(() => Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+    const response = await plainHttpGet(new URL(`${url}/x`), signal, 5000);
+    assert.equal(response.status, 404);
+    assert.equal((await readAll(response)).length, 0);
+  });
+
+  it('fails a body the server cuts short, or chunked framing it breaks, saying which', async () => {
+    const cases: Array<[Buffer, RegExp]> = [
+      [Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n'), BODY]), /closed the connection 100000 bytes short of the 300000 it announced/],
+      [Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(BODY, [BODY.length]).subarray(0, 1000)]), /closed the connection in the middle of a chunked body/],
+      [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), /malformed chunked body \(a chunk size that is not hexadecimal\)/],
+      [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'), /malformed chunked body \(a chunk longer than its size\)/],
+      [Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n'), /malformed chunked body \(a chunk size too large\)/],
+    ];
+    for (const [answer, error] of cases) {
+      const { url } = await serve(() => answer);
+      const response = await plainHttpGet(new URL(`${url}/x`), signal, 5000);
+      await assert.rejects(readAll(response), error);
+    }
+  });
+
+  it('refuses what is not an HTTP/1.1 answer, and headers without end', async () => {
+    const { url } = await serve(() => Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'));
+    await assert.rejects(plainHttpGet(new URL(`${url}/x`), signal, 5000), /did not answer in HTTP\/1\.1 \("SSH-2\.0-OpenSSH"\)/);
+    const long = await serve(() => Buffer.from(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`), 8192);
+    await assert.rejects(plainHttpGet(new URL(`${long.url}/x`), signal, 5000), /response headers are longer than 65536 bytes/);
+  });
+
+  it('gives up on a server that goes silent, and stops when aborted', async () => {
+    const silent = createServer(() => {});
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = new URL(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/x`);
+    await assert.rejects(plainHttpGet(url, signal, 200), /the server sent nothing for 0\.2 s/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(plainHttpGet(url, controller.signal, 5000), { name: 'AbortError' });
+  });
+
+  describe('a body read slower than it arrives', () => {
+    let url: string;
+    const BIG = randomBytes(8 * 1024 * 1024);
+    before(async () => {
+      ({ url } = await serve(() => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG.length}\r\n\r\n`), BIG]), 256 * 1024));
+    });
+
+    it('arrives whole and in order while the socket waits for the reader', async () => {
+      const response = await plainHttpGet(new URL(`${url}/big`), signal, 5000);
+      const parts: Buffer[] = [];
+      const buffer = Buffer.alloc(1024 * 1024);
+      for (let n, turn = 0; (n = await response.read(buffer)) > 0; turn++) {
+        parts.push(Buffer.from(buffer.subarray(0, n)));
+        if (turn % 16 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.ok(Buffer.concat(parts).equals(BIG));
+    });
+  });
+});
