@@ -25,7 +25,7 @@ export interface CopySummary {
 export interface CopyOptions {
   /** Bytes per buffer, a multiple of 64 KiB. */
   readonly bufferBytes: number;
-  /** Buffers in use: reading runs ahead of writing by up to this many less one. */
+  /** Buffers in use: reading runs ahead of the writes by up to this many less one, all of them in flight at once. */
   readonly bufferCount: number;
   readonly progressIntervalMs: number;
   readonly now: () => number;
@@ -40,11 +40,11 @@ export const DEFAULT_COPY_OPTIONS: CopyOptions = {
 
 /**
  * Moves every byte of `source` to the disk from offset 0, reading the next
- * buffer while the previous one is written, so memory stays at a few
- * buffers whatever the image size (two by default: measured on a loaded
- * machine, more read-ahead gained nothing). A source that ends before (or runs past) the
- * size it announced is an error, never a success. No write is in flight
- * when it returns or throws, so the caller may close the disk at once.
+ * buffers while the previous ones are written, so memory stays at a few
+ * buffers whatever the image size. A source that ends before (or runs
+ * past) the size it announced is an error, never a success. No write is in
+ * flight when it returns or throws, so the caller may close the disk at
+ * once.
  */
 export async function copyStream(
   source: ByteSource,
@@ -61,33 +61,38 @@ export async function copyStream(
   const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
   let read = 0;
   let written = 0;
-  // Writes run one after another in image order; each slot is refilled only once its write is done.
-  let writes: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  // Each slot's write runs on its own, several at once (the disk sees a queue, not one request at a
+  // time); a slot is refilled only once its own write is done. The first failure ends the copy.
   const slotWritten: Promise<void>[] = slots.map(() => Promise.resolve());
   try {
     for (let turn = 0; ; turn++) {
       const index = turn % slots.length;
       const slot = slots[index]!;
       await slotWritten[index];
+      if (failure !== undefined) throw failure;
       progress.advanced(written);
       const filled = await fill(source, slot, signal);
       const position = read;
       read += filled;
       if (source.size !== undefined && read > source.size) throw new ImageSizeMismatch(read, source.size);
       if (filled === 0) break;
-      writes = writes.then(() => disk.write(slot.subarray(0, filled), position)).then(() => {
-        written = position + filled;
-      });
-      // Awaited when the slot comes round again or at the end; until then a failure must not count as unhandled.
-      writes.catch(() => {});
-      slotWritten[index] = writes;
+      slotWritten[index] = disk.write(slot.subarray(0, filled), position).then(
+        () => {
+          written += filled;
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
       if (filled < slot.length) break;
     }
-    await writes;
+    await Promise.all(slotWritten);
+    if (failure !== undefined) throw failure;
     if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
     await disk.flush();
   } catch (error) {
-    await writes.catch(() => {});
+    await Promise.all(slotWritten);
     if (signal.aborted) throw new AbortedError('copyImage');
     throw error;
   }

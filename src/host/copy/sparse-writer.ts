@@ -30,12 +30,19 @@ export async function sparseWriter(disk: DiskWriter, imageBytes: number | undefi
   } else lazy = limit > 0;
   let skippedBytes = 0;
 
-  const zeroAhead = async (needed: number) => {
+  const zeroUpTo = async (needed: number) => {
     while (lazy && zeroedEnd < Math.min(needed, limit)) {
       const end = Math.min(limit, zeroedEnd + ZEROING_STRIDE);
       if (!(await disk.zeroRange(zeroedEnd, end, signal))) lazy = false;
       else zeroedEnd = end;
     }
+  };
+  // One zeroing at a time, in order: with writes in flight together, a second zeroing of a stride
+  // could otherwise land after data written into it.
+  let zeroing: Promise<void> = Promise.resolve();
+  const zeroAhead = (needed: number): Promise<void> => {
+    zeroing = zeroing.then(() => zeroUpTo(needed));
+    return zeroing;
   };
 
   return {
@@ -51,15 +58,20 @@ export async function sparseWriter(disk: DiskWriter, imageBytes: number | undefi
     async write(data, position) {
       await zeroAhead(position + data.length);
       const sparse = Math.max(0, Math.min(data.length, zeroedEnd - position));
+      const writes: Array<Promise<void>> = [];
       if (sparse > 0) {
         let kept = 0;
         for (const [start, end] of nonZeroSegments(data.subarray(0, sparse))) {
-          await disk.write(data.subarray(start, end), position + start);
+          writes.push(disk.write(data.subarray(start, end), position + start));
           kept += end - start;
         }
         skippedBytes += sparse - kept;
       }
-      if (sparse < data.length) await disk.write(data.subarray(sparse), position + sparse);
+      if (sparse < data.length) writes.push(disk.write(data.subarray(sparse), position + sparse));
+      // The pieces go to the disk together; all are settled before the caller may reuse `data`.
+      const results = await Promise.allSettled(writes);
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     },
     flush: () => disk.flush(),
     close: () => disk.close(),

@@ -3,8 +3,8 @@ import type { DiskWriter } from './disk-writer.ts';
 
 /**
  * Collects pieces written at any offsets into page-aligned staging buffers
- * and writes each run of adjacent pieces in one go, while the next run
- * fills the other buffer: a decoder can hand over 64 KiB clusters from
+ * and writes each run of adjacent pieces in one go, while the next runs
+ * fill the other buffers: a decoder can hand over 64 KiB clusters from
  * unaligned memory and the disk still sees large O_DIRECT writes.
  */
 export class StagedWriter {
@@ -16,9 +16,10 @@ export class StagedWriter {
   #length = 0;
   #failure: unknown;
 
-  constructor(disk: DiskWriter, bufferBytes: number) {
+  /** `bufferCount` buffers: one filling, the others' writes in flight together. */
+  constructor(disk: DiskWriter, bufferBytes: number, bufferCount: number) {
     this.#disk = disk;
-    this.#buffers = alignedBuffers(2, bufferBytes);
+    this.#buffers = alignedBuffers(bufferCount, bufferBytes);
     this.#inFlight = this.#buffers.map(() => Promise.resolve());
   }
 
@@ -56,7 +57,7 @@ export class StagedWriter {
     });
     this.#current = (index + 1) % this.#buffers.length;
     this.#length = 0;
-    // The other buffer is refilled only once its own write is done.
+    // The next buffer is refilled only once its own write is done.
     await this.#inFlight[this.#current];
     if (this.#failure !== undefined) throw this.#failure;
   }

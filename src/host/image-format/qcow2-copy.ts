@@ -42,7 +42,7 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
     const sparse = await sparseWriter(disk, header.virtualSize, signal);
     // Straight to the disk, not through the zero scan: the zeros of a qcow2 are its zero and unallocated
     // clusters, already left out, and scanning the data clusters again only split the writes.
-    staged = new StagedWriter(disk, options.bufferBytes);
+    staged = new StagedWriter(disk, options.bufferBytes, options.bufferCount);
     const decoder = new Qcow2StreamDecoder(image, header, staged, spill);
     const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
     const buffers = [Buffer.allocUnsafe(options.bufferBytes), Buffer.allocUnsafe(options.bufferBytes)];
