@@ -1,5 +1,5 @@
-import { inflateRawSync, constants as zlib } from 'node:zlib';
 import { CorruptQcow2, type Qcow2Header } from './qcow2-header.ts';
+import { checkClusterOffset, clusterMapping, hostOffset, inflateCluster } from './qcow2-tables.ts';
 import type { SpillFile } from './spill-file.ts';
 
 /**
@@ -28,9 +28,6 @@ type Need =
   | { kind: 'l2'; start: number; end: number; bytes: Uint8Array; filled: number; firstGuestCluster: number }
   | { kind: 'data'; start: number; end: number; guest: number }
   | { kind: 'compressed'; start: number; end: number; bytes: Uint8Array; filled: number; guest: number };
-
-const OFFSET_HIGH_MASK = 0x00ffffff; // host offsets are bits 9-55 of an entry
-const COMPRESSED_FLAG = 0x40000000; // bit 62, in the high word
 
 export class Qcow2StreamDecoder {
   readonly #image: string;
@@ -205,19 +202,17 @@ export class Qcow2StreamDecoder {
       run = undefined;
     };
     for (let j = 0; j < clusterBytes / 8 && firstGuestCluster + j < guestClusters; j++) {
-      const high = view.getUint32(j * 8);
-      const low = view.getUint32(j * 8 + 4);
       const guestCluster = firstGuestCluster + j;
       const guest = guestCluster * clusterBytes;
-      if (high & COMPRESSED_FLAG) {
+      const mapping = clusterMapping(view, j * 8, clusterBits);
+      if (mapping.kind === 'compressed') {
         await flush();
-        const { start, length } = compressedExtent(view.getBigUint64(j * 8), clusterBits);
         this.#mark(guestCluster);
-        await this.#need({ kind: 'compressed', start, end: start + length, bytes: new Uint8Array(length), filled: 0, guest }, passed);
+        await this.#need({ kind: 'compressed', start: mapping.host, end: mapping.host + mapping.length, bytes: new Uint8Array(mapping.length), filled: 0, guest }, passed);
         continue;
       }
-      const offset = hostOffset(view, j * 8);
-      if ((low & 1) !== 0 || offset === 0) continue; // a zero cluster, or unallocated: reads as zeros (no backing file)
+      if (mapping.kind === 'zero') continue;
+      const offset = mapping.host;
       this.#checkCluster(offset, 'a data cluster');
       this.#mark(guestCluster);
       // Clusters stored one after another for guest clusters one after another make one range.
@@ -240,23 +235,11 @@ export class Qcow2StreamDecoder {
   }
 
   #checkCluster(offset: number, what: string): void {
-    if (offset % this.#header.clusterBytes !== 0) throw new CorruptQcow2(this.#image, `${what} at offset ${offset} is not on a cluster boundary`);
-    if (offset < this.#header.clusterBytes) throw new CorruptQcow2(this.#image, `${what} points into the header cluster`);
+    checkClusterOffset(this.#image, this.#header, offset, what);
   }
 
   async #inflate(need: Extract<Need, { kind: 'compressed' }>, bytes: Uint8Array): Promise<void> {
-    const { clusterBytes } = this.#header;
-    let cluster: Buffer;
-    try {
-      // As qemu: a raw deflate stream that may be followed by padding, and must fill the cluster exactly.
-      cluster = inflateRawSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: clusterBytes });
-    } catch (error) {
-      throw new CorruptQcow2(this.#image, `the compressed cluster at offset ${need.start - need.filled} does not decompress (${(error as Error).message})`);
-    }
-    if (cluster.length !== clusterBytes) {
-      throw new CorruptQcow2(this.#image, `the compressed cluster at offset ${need.start - need.filled} decompresses to ${cluster.length} bytes, not ${clusterBytes}`);
-    }
-    await this.#putGuest(cluster, need.guest);
+    await this.#putGuest(inflateCluster(this.#image, this.#header, bytes, need.start - need.filled), need.guest);
   }
 
   /** Guest bytes, cut at the end of the virtual disk (its last cluster may reach past it). */
@@ -265,16 +248,4 @@ export class Qcow2StreamDecoder {
     if (room <= 0) return;
     await this.#out.put(room < data.length ? data.subarray(0, room) : data, guest);
   }
-}
-
-function hostOffset(view: DataView, at: number): number {
-  return (view.getUint32(at) & OFFSET_HIGH_MASK) * 2 ** 32 + (view.getUint32(at + 4) & 0xfffffe00);
-}
-
-/** A compressed cluster's descriptor: the offset in the low x bits, x = 62 - (cluster_bits - 8), then the sector count less one. */
-function compressedExtent(entry: bigint, clusterBits: number): { start: number; length: number } {
-  const offsetBits = BigInt(62 - (clusterBits - 8));
-  const start = Number(entry & ((1n << offsetBits) - 1n));
-  const sectors = Number((entry >> offsetBits) & ((1n << BigInt(clusterBits - 8)) - 1n)) + 1;
-  return { start, length: sectors * 512 - (start % 512) };
 }
