@@ -7,6 +7,12 @@ export interface ByteSource {
   readonly size: number | undefined;
   /** Fills the start of `into`; resolves with the byte count, 0 at the end. */
   read(into: Uint8Array): Promise<number>;
+  /**
+   * Reads at an offset, leaving the stream where it is: only a source whose
+   * bytes can be read in any order (a local file), and only as the source
+   * was opened (a wrapper that needs every byte in order has none).
+   */
+  readonly readAt?: (into: Uint8Array, position: number) => Promise<number>;
   /** Gives back what the source holds (file, connection); safe to call twice. */
   close(): Promise<void>;
 }

@@ -104,6 +104,7 @@ async function openFileSource(path: string): Promise<ByteSource> {
       position += bytesRead;
       return bytesRead;
     },
+    readAt: async (into, at) => (await file.read(into, 0, into.length, at)).bytesRead,
     async close() {
       if (closed) return;
       closed = true;

@@ -8,6 +8,7 @@ import { decompressedSource } from '../image-format/decompressed-source.ts';
 import { filesystemDumpLayout, parseImageFormat } from '../image-format/image-format.ts';
 import { buildFilesystemDumpMbr } from '../image-format/mbr.ts';
 import { copyQcow2 } from '../image-format/qcow2-copy.ts';
+import { copyQcow2File } from '../image-format/qcow2-file-copy.ts';
 import { SnfImageError } from '../../errors.ts';
 import { prefixedSource, readHead, type ByteSource } from '../backends/byte-source.ts';
 import { copyProgressEvent } from './copy-progress.ts';
@@ -85,7 +86,13 @@ export async function copyImage(input: CopyImageInput, ctx: EffectContext, backe
     let hashing: HashingSource | undefined;
     if (expected !== undefined) source = hashing = hashingSource(name, expected, image);
     if (format === 'qcow2') {
-      const summary = await copyQcow2(name, source, input.target, ctx, options);
+      // A local file is read at the offsets its tables give; anything else (a download, a checksum to
+      // compute on the bytes in order) as a stream.
+      const { readAt, size } = source;
+      const summary =
+        readAt !== undefined && size !== undefined
+          ? await copyQcow2File(name, { size, readAt }, input.target, ctx, options)
+          : await copyQcow2(name, source, input.target, ctx, options);
       hashing?.verify();
       return summary;
     }

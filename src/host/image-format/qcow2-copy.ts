@@ -6,12 +6,9 @@ import { openDiskWriter } from '../copy/disk-writer.ts';
 import { sparseWriter } from '../copy/sparse-writer.ts';
 import { StagedWriter } from '../copy/staged-writer.ts';
 import { SnfImageError } from '../../errors.ts';
-import { parseQcow2Header } from './qcow2-header.ts';
+import { MAX_CLUSTER_BYTES, parseQcow2Header, type Qcow2Header } from './qcow2-header.ts';
 import { Qcow2StreamDecoder } from './qcow2-stream.ts';
 import { SpillFile } from './spill-file.ts';
-
-/** qcow2's largest cluster: the header and its extensions lie within the first cluster. */
-const MAX_CLUSTER_BYTES = 2 * 1024 * 1024;
 
 export class Qcow2LargerThanDisk extends SnfImageError {
   override readonly name = 'Qcow2LargerThanDisk';
@@ -62,7 +59,7 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
     }
     if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
     await decoder.finish();
-    await writeZeroClusters(decoder, header.clusterBytes, header.virtualSize, sparse.zeroedEnd, staged);
+    await writeZeroClusters((index) => decoder.hasData(index), header, sparse.zeroedEnd, staged);
     await staged.drain();
     await disk.flush();
     progress.finished(read);
@@ -79,10 +76,11 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
 }
 
 /** Zeros for the clusters without data that lie where the disk could not be zeroed cheaply: never what was there before. */
-async function writeZeroClusters(decoder: Qcow2StreamDecoder, clusterBytes: number, virtualSize: number, zeroedEnd: number, out: StagedWriter): Promise<void> {
+export async function writeZeroClusters(hasData: (index: number) => boolean, header: Qcow2Header, zeroedEnd: number, out: StagedWriter): Promise<void> {
+  const { clusterBytes, virtualSize } = header;
   const zeros = new Uint8Array(clusterBytes);
   for (let index = Math.floor(zeroedEnd / clusterBytes); index * clusterBytes < virtualSize; index++) {
-    if (decoder.hasData(index)) continue;
+    if (hasData(index)) continue;
     const start = Math.max(index * clusterBytes, zeroedEnd);
     const end = Math.min((index + 1) * clusterBytes, virtualSize);
     await out.put(zeros.subarray(0, end - start), start);

@@ -5,6 +5,8 @@ export const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
 /** Bytes of the header proper that every version has; extensions and the backing file name follow, inside cluster 0. */
 const V2_HEADER_BYTES = 72;
 const V3_HEADER_BYTES = 104;
+/** qcow2's largest cluster: the header and its extensions lie within the first cluster. */
+export const MAX_CLUSTER_BYTES = 2 * 1024 * 1024;
 /** qemu's own limits: larger tables are not images qemu made. */
 const MAX_L1_BYTES = 32 * 1024 * 1024;
 

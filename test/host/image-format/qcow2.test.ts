@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EffectEvent } from '../../../src/effects/effect.ts';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
+import { ChecksumMismatch } from '../../../src/host/copy/image-checksum.ts';
 import { Qcow2LargerThanDisk } from '../../../src/host/image-format/qcow2-copy.ts';
 import { CorruptQcow2, parseQcow2Header, Qcow2Refused, Qcow2Unsupported } from '../../../src/host/image-format/qcow2-header.ts';
 import { Qcow2StreamDecoder } from '../../../src/host/image-format/qcow2-stream.ts';
@@ -59,20 +61,38 @@ describe('qcow2 images', () => {
     ],
     ['an L2 table after its clusters', () => reorderedQcow2(join(dir, 'disk.raw'), join(dir, 'reordered.qcow2'))],
   ];
+  // A local file is read at offsets (qcow2-file-copy.ts), a download as a stream (qcow2-stream.ts): both readers, every variant.
   for (const [what, build] of variants) {
-    it(`writes what qemu reads from a qcow2 with ${what}, and zeros over stale bytes`, async () => {
-      const image = build();
-      const expected = qemuRaw(image, join(dir, 'expected.raw'));
-      const disk = await staleDisk('file.disk');
-      const summary = await copyImage(input(image.slice(dir.length + 1), disk), ctx(), backends);
-      assert.equal(summary.bytes, RAW.length);
-      const written = await readFile(disk);
-      assert.ok(written.subarray(0, RAW.length).equals(expected));
-      assert.ok(written.subarray(RAW.length).every((b) => b === STALE), 'past the virtual disk nothing changes');
-      const size = readFileSync(image).length;
-      assert.deepEqual(events.at(-1), { type: 'copy.progress', position: size, total: size, progress: 100 });
-    });
+    for (const how of ['from a local file', 'over HTTP'] as const) {
+      it(`writes what qemu reads from a qcow2 with ${what}, ${how}, and zeros over stale bytes`, async () => {
+        const image = build();
+        const expected = qemuRaw(image, join(dir, 'expected.raw'));
+        const disk = await staleDisk('file.disk');
+        const server = how === 'over HTTP' ? await startImageServer(readFileSync(image)) : undefined;
+        try {
+          const request = server ? input(`${server.url}/image.img`, disk, 'network') : input(image.slice(dir.length + 1), disk);
+          const summary = await copyImage(request, ctx(), backends);
+          assert.equal(summary.bytes, RAW.length);
+        } finally {
+          await server?.close();
+        }
+        const written = await readFile(disk);
+        assert.ok(written.subarray(0, RAW.length).equals(expected));
+        assert.ok(written.subarray(RAW.length).every((b) => b === STALE), 'past the virtual disk nothing changes');
+        const size = readFileSync(image).length;
+        assert.deepEqual(events.at(-1), { type: 'copy.progress', position: size, total: size, progress: 100 });
+      });
+    }
   }
+
+  it('reads a local qcow2 in order when img_checksum is given, and checks it', async () => {
+    const image = qcow2From(join(dir, 'disk.raw'), join(dir, 'summed.qcow2'), [], true);
+    const sum = createHash('sha256').update(readFileSync(image)).digest('hex');
+    const disk = await staleDisk('summed.disk');
+    await copyImage({ ...input('summed.qcow2', disk), checksum: `sha256:${sum}` }, ctx(), backends);
+    assert.ok((await readFile(disk)).subarray(0, RAW.length).equals(RAW));
+    await assert.rejects(copyImage({ ...input('summed.qcow2', await staleDisk('summed-bad.disk')), checksum: `sha256:${'0'.repeat(64)}` }, ctx(), backends), ChecksumMismatch);
+  });
 
   it('keeps the clusters that came before their L2 table in a spill file, and removes it', async () => {
     const image = readFileSync(reorderedQcow2(join(dir, 'disk.raw'), join(dir, 'spilled.qcow2')));
@@ -191,6 +211,15 @@ describe('qcow2 images', () => {
     await truncate(path, 3 * 65536);
     await assert.rejects(copyImage(input('truncated.qcow2', await staleDisk('truncated.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && /past the end of the image at 196608 bytes/.test(error.message);
+    });
+  });
+
+  it('names a local qcow2 cut inside its data clusters, and writes nothing past the zeroing', async () => {
+    const path = qcow2From(join(dir, 'disk.raw'), join(dir, 'cut-data.qcow2'));
+    const size = readFileSync(path).length;
+    await truncate(path, size - 65536);
+    await assert.rejects(copyImage(input('cut-data.qcow2', await staleDisk('cut-data.disk')), ctx(), backends), (error: Error) => {
+      return error instanceof CorruptQcow2 && new RegExp(`a data cluster lies at offset \\d+, past the end of the image at ${size - 65536} bytes`).test(error.message);
     });
   });
 
