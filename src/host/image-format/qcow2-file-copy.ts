@@ -49,11 +49,15 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
     // Twice the stream copy's buffers: reads and writes both in flight, as qemu-img convert keeps several requests going.
     const buffers = alignedBuffers(options.bufferCount * 2, options.bufferBytes);
     const worker = async (buffer: Buffer) => {
+      // Compressed bytes are read here before they are inflated into `buffer`; made at the first compressed run.
+      let scratch: Buffer | undefined;
       while (failure === undefined) {
         if (signal.aborted) throw new AbortedError('copyImage');
         const run = await runs.next();
         if (run === undefined) return;
-        const length = run.kind === 'data' ? await readData(image, header, file, run, buffer) : await inflateRun(image, header, file, run, buffer);
+        let length: number;
+        if (run.kind === 'data') length = await readData(image, file, run, buffer);
+        else length = await inflateRun(image, header, file, run, (scratch ??= Buffer.allocUnsafe(options.bufferBytes)), buffer);
         read += run.kind === 'data' ? run.length : run.hostEnd - run.host;
         progress.advanced(read);
         const room = Math.min(length, header.virtualSize - run.guest);
@@ -190,17 +194,24 @@ class RunQueue {
   }
 }
 
-async function readData(image: string, header: Qcow2Header, file: RandomAccessImage, run: Extract<Run, { kind: 'data' }>, buffer: Buffer): Promise<number> {
+async function readData(image: string, file: RandomAccessImage, run: Extract<Run, { kind: 'data' }>, buffer: Buffer): Promise<number> {
   await readFully(image, file, buffer.subarray(0, run.length), run.host, 'a data cluster');
   return run.length;
 }
 
-/** Reads a run of compressed clusters in one go (they lie one after another) and inflates them into `buffer`. */
-async function inflateRun(image: string, header: Qcow2Header, file: RandomAccessImage, run: Extract<Run, { kind: 'compressed' }>, buffer: Buffer): Promise<number> {
+/** Reads a run of compressed clusters in one go (they lie one after another, at most `scratch` long) and inflates them into `buffer`. */
+async function inflateRun(
+  image: string,
+  header: Qcow2Header,
+  file: RandomAccessImage,
+  run: Extract<Run, { kind: 'compressed' }>,
+  scratch: Buffer,
+  buffer: Buffer,
+): Promise<number> {
   // The last compressed cluster may be counted in whole sectors past the end of the file.
   const end = Math.min(run.hostEnd, file.size);
   if (run.host >= end) throw pastTheEnd(image, 'a compressed cluster', run.host, file.size);
-  const compressed = Buffer.allocUnsafe(end - run.host);
+  const compressed = scratch.subarray(0, end - run.host);
   await readFully(image, file, compressed, run.host, 'a compressed cluster');
   run.clusters.forEach(({ host, length }, i) => {
     const bytes = compressed.subarray(host - run.host, Math.min(host + length, end) - run.host);
