@@ -53,5 +53,6 @@ export async function readHead(source: ByteSource, bytes: number): Promise<{ hea
   }
   const given = head.subarray(0, filled);
   const replayed = prefixedSource(given, source);
-  return { head: given, source: { ...replayed, size: source.size } };
+  // Reads at offsets do not depend on how far the stream went.
+  return { head: given, source: { ...replayed, size: source.size, ...(source.readAt && { readAt: source.readAt }) } };
 }

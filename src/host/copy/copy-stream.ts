@@ -41,7 +41,9 @@ export const DEFAULT_COPY_OPTIONS: CopyOptions = {
 /**
  * Moves every byte of `source` to the disk from offset 0, reading the next
  * buffers while the previous ones are written, so memory stays at a few
- * buffers whatever the image size. A source that ends before (or runs
+ * buffers whatever the image size. A source that can be read at offsets (a
+ * local file) is read by several buffers at once, each reading and writing
+ * its own part; any other in order. A source that ends before (or runs
  * past) the size it announced is an error, never a success. No write is in
  * flight when it returns or throws, so the caller may close the disk at
  * once.
@@ -57,13 +59,102 @@ export async function copyStream(
   if (source.size !== undefined && disk.capacity !== undefined && source.size > disk.capacity) {
     throw new DiskTooSmall(disk.path, disk.capacity, source.size);
   }
-  const slots = alignedBuffers(options.bufferCount, options.bufferBytes);
   const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
+  const { readAt, size } = source;
+  let written: number;
+  try {
+    written =
+      readAt !== undefined && size !== undefined
+        ? await copyAtOffsets(readAt, size, disk, alignedBuffers(options.bufferCount * 2, options.bufferBytes), progress, signal)
+        : await copyInOrder(source, disk, alignedBuffers(options.bufferCount, options.bufferBytes), progress, signal);
+    await disk.flush();
+  } catch (error) {
+    if (signal.aborted) throw new AbortedError('copyImage');
+    throw error;
+  }
+  progress.finished(written);
+  const seconds = (options.now() - started) / 1000;
+  return { bytes: written, seconds, megabytesPerSecond: seconds > 0 ? written / 1e6 / seconds : 0 };
+}
+
+/**
+ * Each slot reads the next part of the image not yet taken and writes it,
+ * all slots at once: with O_DIRECT reads, which get no read-ahead from the
+ * kernel, this is what keeps the source busy while the disk writes. Resolves
+ * with the bytes written once no write is in flight, or rejects after.
+ */
+async function copyAtOffsets(
+  readAt: NonNullable<ByteSource['readAt']>,
+  size: number,
+  disk: DiskWriter,
+  slots: readonly Buffer[],
+  progress: ProgressReporter,
+  signal: AbortSignal,
+): Promise<number> {
+  let next = 0;
+  let written = 0;
+  let failure: unknown;
+  const worker = async (slot: Buffer) => {
+    while (failure === undefined && next < size) {
+      if (signal.aborted) throw new AbortedError('copyImage');
+      const position = next;
+      const length = Math.min(slot.length, size - position);
+      next += length;
+      const filled = await readFullyAt(readAt, slot.subarray(0, length), position);
+      if (filled < length) throw new ImageSizeMismatch(position + filled, size);
+      await disk.write(slot.subarray(0, length), position);
+      written += length;
+      progress.advanced(written);
+    }
+  };
+  await Promise.all(
+    slots.map((slot) =>
+      worker(slot).catch((error: unknown) => {
+        failure ??= error;
+      }),
+    ),
+  );
+  if (failure !== undefined) throw failure;
+  if (signal.aborted) throw new AbortedError('copyImage');
+  // A file that grew or shrank since it was opened is not the image that was sized, even when every part was read before.
+  const byte = new Uint8Array(1);
+  if ((await readAt(byte, size)) > 0) throw new ImageSizeMismatch(size + 1, size);
+  if (size > 0 && (await readAt(byte, size - 1)) === 0) throw new ImageSizeMismatch(await currentEnd(readAt, size - 1), size);
+  return written;
+}
+
+/** Where a source that ends before `below` ends now: the last offset that still reads, plus one. */
+async function currentEnd(readAt: NonNullable<ByteSource['readAt']>, below: number): Promise<number> {
+  const byte = new Uint8Array(1);
+  let [low, high] = [0, below]; // low reads or is 0, high does not
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await readAt(byte, middle)) > 0) low = middle;
+    else high = middle;
+  }
+  return low === 0 && (await readAt(byte, 0)) === 0 ? 0 : low + 1;
+}
+
+async function readFullyAt(readAt: NonNullable<ByteSource['readAt']>, into: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < into.length) {
+    const n = await readAt(into.subarray(filled), position + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/**
+ * Reads the source in order into the slots in turn; each slot's write runs
+ * on its own, several at once (the disk sees a queue, not one request at a
+ * time), and a slot is refilled only once its own write is done. The first
+ * failure ends the copy, once no write is in flight.
+ */
+async function copyInOrder(source: ByteSource, disk: DiskWriter, slots: readonly Buffer[], progress: ProgressReporter, signal: AbortSignal): Promise<number> {
   let read = 0;
   let written = 0;
   let failure: unknown;
-  // Each slot's write runs on its own, several at once (the disk sees a queue, not one request at a
-  // time); a slot is refilled only once its own write is done. The first failure ends the copy.
   const slotWritten: Promise<void>[] = slots.map(() => Promise.resolve());
   try {
     for (let turn = 0; ; turn++) {
@@ -90,15 +181,11 @@ export async function copyStream(
     await Promise.all(slotWritten);
     if (failure !== undefined) throw failure;
     if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
-    await disk.flush();
+    return written;
   } catch (error) {
     await Promise.all(slotWritten);
-    if (signal.aborted) throw new AbortedError('copyImage');
     throw error;
   }
-  progress.finished(written);
-  const seconds = (options.now() - started) / 1000;
-  return { bytes: written, seconds, megabytesPerSecond: seconds > 0 ? written / 1e6 / seconds : 0 };
 }
 
 /** Reads until the buffer is full or the source ends. */
