@@ -59,7 +59,8 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
         if (run.kind === 'data') length = await readData(image, file, run, buffer);
         else length = await inflateRun(image, header, file, run, (scratch ??= Buffer.allocUnsafe(options.bufferBytes)), buffer);
         read += run.kind === 'data' ? run.length : run.hostEnd - run.host;
-        progress.advanced(read);
+        // A compressed run is counted in whole sectors, which may reach past the end of the file.
+        progress.advanced(Math.min(read, file.size));
         const room = Math.min(length, header.virtualSize - run.guest);
         await disk.write(buffer.subarray(0, room), run.guest);
       }
@@ -72,6 +73,7 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
       ),
     );
     if (failure !== undefined) throw failure;
+    if (signal.aborted) throw new AbortedError('copyImage');
     if (sparse.zeroedEnd < header.virtualSize) {
       const staged = new StagedWriter(disk, options.bufferBytes, options.bufferCount);
       try {
