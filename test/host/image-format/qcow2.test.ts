@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { EffectEvent } from '../../../src/effects/effect.ts';
+import { AbortedError, type EffectEvent } from '../../../src/effects/effect.ts';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
 import { ChecksumMismatch } from '../../../src/host/copy/image-checksum.ts';
 import { Qcow2LargerThanDisk } from '../../../src/host/image-format/qcow2-copy.ts';
@@ -221,6 +221,17 @@ describe('qcow2 images', () => {
     await assert.rejects(copyImage(input('cut-data.qcow2', await staleDisk('cut-data.disk')), ctx(), backends), (error: Error) => {
       return error instanceof CorruptQcow2 && new RegExp(`a data cluster lies at offset \\d+, past the end of the image at ${size - 65536} bytes`).test(error.message);
     });
+  });
+
+  it('stops a local qcow2 copy when aborted, with the disk closed', async () => {
+    const image = qcow2From(join(dir, 'disk.raw'), join(dir, 'aborted.qcow2'));
+    const disk = await staleDisk('aborted.disk');
+    const controller = new AbortController();
+    const emit = (event: EffectEvent) => {
+      if ((event.position as number) > 0) controller.abort();
+    };
+    await assert.rejects(copyImage(input(image.slice(dir.length + 1), disk), { signal: controller.signal, emit }, backends), AbortedError);
+    assert.equal(processHasOpen(disk), false);
   });
 
   it('says a file that is not a qcow2 is not one', async () => {
