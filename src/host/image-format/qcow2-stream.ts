@@ -27,7 +27,8 @@ type Need =
   | { kind: 'l1'; start: number; end: number; bytes: Uint8Array; filled: number }
   | { kind: 'l2'; start: number; end: number; bytes: Uint8Array; filled: number; firstGuestCluster: number }
   | { kind: 'data'; start: number; end: number; guest: number }
-  | { kind: 'compressed'; start: number; end: number; bytes: Uint8Array; filled: number; guest: number };
+  /** `bytes` only once the cluster turns out to straddle two chunks: a cluster within one is inflated from it. */
+  | { kind: 'compressed'; start: number; end: number; bytes: Uint8Array | undefined; filled: number; guest: number };
 
 export class Qcow2StreamDecoder {
   readonly #image: string;
@@ -96,7 +97,7 @@ export class Qcow2StreamDecoder {
     const need = this.#next();
     if (need === undefined) return;
     // The last compressed cluster may be counted in whole sectors past the end of the file.
-    if (need.kind === 'compressed' && need.filled > 0 && this.#needs.length === 1) {
+    if (need.kind === 'compressed' && need.bytes !== undefined && need.filled > 0 && this.#needs.length === 1) {
       this.#needs.pop();
       await this.#inflate(need, need.bytes.subarray(0, need.filled));
       return;
@@ -130,7 +131,9 @@ export class Qcow2StreamDecoder {
       await this.#putGuest(piece, need.guest);
       need.guest += piece.length;
     } else {
-      need.bytes.set(piece, need.filled);
+      // Held for the next chunk: the whole of what is needed from here on.
+      if (need.kind === 'compressed') need.bytes ??= new Uint8Array(need.end - need.start);
+      need.bytes!.set(piece, need.filled);
       need.filled += piece.length;
     }
     need.start += piece.length;
@@ -141,6 +144,7 @@ export class Qcow2StreamDecoder {
       case 'data':
         return this.#putGuest(piece, need.guest);
       case 'compressed':
+        if (need.bytes === undefined) return this.#inflate(need, piece);
         need.bytes.set(piece, need.filled);
         return this.#inflate(need, need.bytes);
       case 'l1':
@@ -208,7 +212,7 @@ export class Qcow2StreamDecoder {
       if (mapping.kind === 'compressed') {
         await flush();
         this.#mark(guestCluster);
-        await this.#need({ kind: 'compressed', start: mapping.host, end: mapping.host + mapping.length, bytes: new Uint8Array(mapping.length), filled: 0, guest }, passed);
+        await this.#need({ kind: 'compressed', start: mapping.host, end: mapping.host + mapping.length, bytes: undefined, filled: 0, guest }, passed);
         continue;
       }
       if (mapping.kind === 'zero') continue;
