@@ -34,13 +34,14 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
   const disk = await openDiskWriter(target);
   const spill = new SpillFile();
   let staged: StagedWriter | undefined;
+  let decoder: Qcow2StreamDecoder | undefined;
   try {
     if (disk.capacity !== undefined && header.virtualSize > disk.capacity) throw new Qcow2LargerThanDisk(image, header.virtualSize, disk.path, disk.capacity);
     const sparse = await sparseWriter(disk, header.virtualSize, signal);
     // Straight to the disk, not through the zero scan: the zeros of a qcow2 are its zero and unallocated
     // clusters, already left out, and scanning the data clusters again only split the writes.
     staged = new StagedWriter(disk, options.bufferBytes, options.bufferCount);
-    const decoder = new Qcow2StreamDecoder(image, header, staged, spill);
+    decoder = new Qcow2StreamDecoder(image, header, staged, spill);
     const progress = new ProgressReporter(source.size, options.progressIntervalMs, ctx.emit, options.now);
     const buffers = [Buffer.allocUnsafe(options.bufferBytes), Buffer.allocUnsafe(options.bufferBytes)];
     let read = 0;
@@ -59,7 +60,7 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
     }
     if (source.size !== undefined && read !== source.size) throw new ImageSizeMismatch(read, source.size);
     await decoder.finish();
-    await writeZeroClusters((index) => decoder.hasData(index), header, sparse.zeroedEnd, staged);
+    await writeZeroClusters((index) => decoder!.hasData(index), header, sparse.zeroedEnd, staged);
     await staged.drain();
     await disk.flush();
     progress.finished(read);
@@ -70,6 +71,7 @@ export async function copyQcow2(image: string, stream: ByteSource, target: strin
     if (signal.aborted) throw new AbortedError('copyImage');
     throw error;
   } finally {
+    decoder?.close();
     await spill.close();
     await disk.close();
   }

@@ -7,7 +7,8 @@ import { sparseWriter } from '../copy/sparse-writer.ts';
 import { StagedWriter } from '../copy/staged-writer.ts';
 import { CorruptQcow2, MAX_CLUSTER_BYTES, parseQcow2Header, type Qcow2Header } from './qcow2-header.ts';
 import { Qcow2LargerThanDisk, writeZeroClusters } from './qcow2-copy.ts';
-import { checkClusterOffset, clusterMapping, hostOffset, inflateCluster } from './qcow2-tables.ts';
+import { ClusterInflater } from './cluster-inflater.ts';
+import { checkClusterOffset, clusterMapping, hostOffset } from './qcow2-tables.ts';
 
 /** A qcow2 that can be read at any offset: a local file. */
 export interface RandomAccessImage {
@@ -49,20 +50,25 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
     // Twice the stream copy's buffers: reads and writes both in flight, as qemu-img convert keeps several requests going.
     const buffers = alignedBuffers(options.bufferCount * 2, options.bufferBytes);
     const worker = async (buffer: Buffer) => {
-      // Compressed bytes are read here before they are inflated into `buffer`; made at the first compressed run.
+      // Compressed bytes are read into `scratch` (made at the first compressed run) and inflated into `buffer`.
       let scratch: Buffer | undefined;
-      while (failure === undefined) {
-        if (signal.aborted) throw new AbortedError('copyImage');
-        const run = await runs.next();
-        if (run === undefined) return;
-        let length: number;
-        if (run.kind === 'data') length = await readData(image, file, run, buffer);
-        else length = await inflateRun(image, header, file, run, (scratch ??= Buffer.allocUnsafe(options.bufferBytes)), buffer);
-        read += run.kind === 'data' ? run.length : run.hostEnd - run.host;
-        // A compressed run is counted in whole sectors, which may reach past the end of the file.
-        progress.advanced(Math.min(read, file.size));
-        const room = Math.min(length, header.virtualSize - run.guest);
-        await disk.write(buffer.subarray(0, room), run.guest);
+      const inflater = new ClusterInflater(image, header);
+      try {
+        while (failure === undefined) {
+          if (signal.aborted) throw new AbortedError('copyImage');
+          const run = await runs.next();
+          if (run === undefined) return;
+          let length: number;
+          if (run.kind === 'data') length = await readData(image, file, run, buffer);
+          else length = await inflateRun(image, header, file, run, (scratch ??= Buffer.allocUnsafe(options.bufferBytes)), buffer, inflater);
+          read += run.kind === 'data' ? run.length : run.hostEnd - run.host;
+          // A compressed run is counted in whole sectors, which may reach past the end of the file.
+          progress.advanced(Math.min(read, file.size));
+          const room = Math.min(length, header.virtualSize - run.guest);
+          await disk.write(buffer.subarray(0, room), run.guest);
+        }
+      } finally {
+        inflater.close();
       }
     };
     await Promise.all(
@@ -209,6 +215,7 @@ async function inflateRun(
   run: Extract<Run, { kind: 'compressed' }>,
   scratch: Buffer,
   buffer: Buffer,
+  inflater: ClusterInflater,
 ): Promise<number> {
   // The last compressed cluster may be counted in whole sectors past the end of the file.
   const end = Math.min(run.hostEnd, file.size);
@@ -217,7 +224,7 @@ async function inflateRun(
   await readFully(image, file, compressed, run.host, 'a compressed cluster');
   run.clusters.forEach(({ host, length }, i) => {
     const bytes = compressed.subarray(host - run.host, Math.min(host + length, end) - run.host);
-    buffer.set(inflateCluster(image, header, bytes, host), i * header.clusterBytes);
+    inflater.inflate(bytes, buffer.subarray(i * header.clusterBytes, (i + 1) * header.clusterBytes), host);
   });
   return run.clusters.length * header.clusterBytes;
 }

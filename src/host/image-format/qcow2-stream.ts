@@ -1,5 +1,6 @@
 import { CorruptQcow2, type Qcow2Header } from './qcow2-header.ts';
-import { checkClusterOffset, clusterMapping, hostOffset, inflateCluster } from './qcow2-tables.ts';
+import { ClusterInflater } from './cluster-inflater.ts';
+import { checkClusterOffset, clusterMapping, hostOffset } from './qcow2-tables.ts';
 import type { SpillFile } from './spill-file.ts';
 
 /**
@@ -46,6 +47,9 @@ export class Qcow2StreamDecoder {
   #chunkStart = 0;
   /** Guest clusters that receive data; the rest read as zeros. */
   readonly #written: Uint8Array;
+  readonly #inflater: ClusterInflater;
+  /** Where each compressed cluster is inflated before it is written (written means copied out). */
+  readonly #cluster: Uint8Array;
 
   constructor(image: string, header: Qcow2Header, out: GuestWrites, spill: SpillFile) {
     this.#image = image;
@@ -53,8 +57,15 @@ export class Qcow2StreamDecoder {
     this.#out = out;
     this.#spill = spill;
     this.#written = new Uint8Array(Math.ceil(Math.ceil(header.virtualSize / header.clusterBytes) / 8));
+    this.#inflater = new ClusterInflater(image, header);
+    this.#cluster = new Uint8Array(header.clusterBytes);
     this.#tablesPending = 1;
     this.#add({ kind: 'l1', start: header.l1Offset, end: header.l1Offset + header.l1Entries * 8, bytes: new Uint8Array(header.l1Entries * 8), filled: 0 });
+  }
+
+  /** Releases the zlib engine compressed clusters were inflated with. */
+  close(): void {
+    this.#inflater.close();
   }
 
   /** Whether nothing more is needed from the stream. */
@@ -243,7 +254,8 @@ export class Qcow2StreamDecoder {
   }
 
   async #inflate(need: Extract<Need, { kind: 'compressed' }>, bytes: Uint8Array): Promise<void> {
-    await this.#putGuest(inflateCluster(this.#image, this.#header, bytes, need.start - need.filled), need.guest);
+    this.#inflater.inflate(bytes, this.#cluster, need.start - need.filled);
+    await this.#putGuest(this.#cluster, need.guest);
   }
 
   /** Guest bytes, cut at the end of the virtual disk (its last cluster may reach past it). */

@@ -1,4 +1,3 @@
-import { inflateRawSync, constants as zlib } from 'node:zlib';
 import { CorruptQcow2, type Qcow2Header } from './qcow2-header.ts';
 
 /**
@@ -34,21 +33,6 @@ export function clusterMapping(view: DataView, at: number, clusterBits: number):
 export function checkClusterOffset(image: string, header: Qcow2Header, offset: number, what: string): void {
   if (offset % header.clusterBytes !== 0) throw new CorruptQcow2(image, `${what} at offset ${offset} is not on a cluster boundary`);
   if (offset < header.clusterBytes) throw new CorruptQcow2(image, `${what} points into the header cluster`);
-}
-
-/** One guest cluster from its deflate stream, as qemu: raw deflate that may be followed by padding, filling the cluster exactly. */
-export function inflateCluster(image: string, header: Qcow2Header, bytes: Uint8Array, hostStart: number): Buffer {
-  let cluster: Buffer;
-  try {
-    // One output buffer of a cluster, not zlib's 16 KiB pieces joined: a quarter of the garbage per cluster.
-    cluster = inflateRawSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: header.clusterBytes, chunkSize: header.clusterBytes });
-  } catch (error) {
-    throw new CorruptQcow2(image, `the compressed cluster at offset ${hostStart} does not decompress (${(error as Error).message})`);
-  }
-  if (cluster.length !== header.clusterBytes) {
-    throw new CorruptQcow2(image, `the compressed cluster at offset ${hostStart} decompresses to ${cluster.length} bytes, not ${header.clusterBytes}`);
-  }
-  return cluster;
 }
 
 /** A compressed cluster's descriptor: the offset in the low x bits, x = 62 - (cluster_bits - 8), then the sector count less one. */
