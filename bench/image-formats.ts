@@ -2,7 +2,8 @@
 // of it zeros) onto a file disk and onto a loop device, in one run:
 //   dd bs=4M oflag=direct conv=notrunc,fsync from the local raw file,
 //   copyImage from the local raw file (zero runs skipped where the disk reads as zeros),
-//   copyImage of the raw, qcow2 and zstd images over HTTP from 127.0.0.1,
+//   copyImage of the raw, qcow2 and zstd images over HTTP from 127.0.0.1, and of a qcow2 with
+//   compressed clusters and a .gz (the two cases where memory once went past 100 MiB),
 //   qemu-img convert -n -O raw -t none of the same qcow2 from the local file.
 // Every copy ends with the data on the disk (fsync, fdatasync, qemu's flush);
 // the page cache is dropped before each, and the methods take turns each round
@@ -31,7 +32,7 @@ export async function run(): Promise<void> {
   const served = join(WORK_DIR, 'served');
   rmSync(served, { recursive: true, force: true });
   mkdirSync(served, { recursive: true });
-  for (const image of [raw, images.qcow2, images.zst]) symlinkSync(image, join(served, basename(image)));
+  for (const image of [raw, images.qcow2, images.zst, images.compressedQcow2, images.gz]) symlinkSync(image, join(served, basename(image)));
   const diskBytes = statSync(raw).size + 64 * 1024 * 1024;
   const fileDisk = preallocatedDisk('formats-file.disk', diskBytes);
   const loopDevice = execFileSync('losetup', ['-f', '--show', preallocatedDisk('formats-loop.disk', diskBytes)], { encoding: 'utf8' }).trim();
@@ -53,11 +54,13 @@ export async function run(): Promise<void> {
       { name: 'copyImage, raw over HTTP', run: ours(url(raw), 'network', 'diskdump') },
       { name: 'copyImage, qcow2 over HTTP', run: ours(url(images.qcow2), 'network', 'qcow2') },
       { name: 'copyImage, .zst over HTTP', run: ours(url(images.zst), 'network', 'diskdump') },
+      { name: 'copyImage, compressed qcow2 over HTTP', run: ours(url(images.compressedQcow2), 'network', 'qcow2') },
+      { name: 'copyImage, .gz over HTTP', run: ours(url(images.gz), 'network', 'diskdump') },
       { name: 'copyImage, local qcow2', run: ours(`local://${relative(IMAGE_DIR, images.qcow2)}`, 'local', 'qcow2') },
       // From the local file: Debian's qemu-img reads http only with qemu-block-extra, and a local read is its best case.
       { name: 'qemu-img convert, local qcow2', run: (target) => ({ seconds: timeShell(`qemu-img convert -n -f qcow2 -O raw -t none ${images.qcow2} ${target}`) }) },
     ];
-    const sizes = [raw, images.qcow2, images.zst].map((f) => `${basename(f)} ${(statSync(f).size / 2 ** 20).toFixed(0)} MiB`).join(', ');
+    const sizes = [raw, images.qcow2, images.zst, images.compressedQcow2, images.gz].map((f) => `${basename(f)} ${(statSync(f).size / 2 ** 20).toFixed(0)} MiB`).join(', ');
     console.log(`Debian 12 fixture (${sizes}), ${ROUNDS} rounds each, median seconds, page cache dropped before every copy`);
     for (const [label, target] of [['file disk', fileDisk], ['loop device', loopDevice]] as const) {
       const results = methods.map(() => ({ seconds: [] as number[], peakRssMiB: 0 }));
@@ -69,7 +72,8 @@ export async function run(): Promise<void> {
         });
       }
       const time = results.map((r) => median(r.seconds));
-      const [dd, localRaw, httpRaw, , , , qemuImg] = time as [number, number, number, number, number, number, number];
+      const [dd, localRaw, httpRaw] = time as [number, number, number];
+      const qemuImg = time[methods.findIndex((method) => method.name.startsWith('qemu-img'))]!;
       console.log(`\n${label}`);
       console.log(['method', 'seconds', 'MB/s of disk', 'vs dd conv=fsync', 'time vs local raw', 'time vs raw over HTTP', 'vs qemu-img convert', 'peak RSS'].join(' | '));
       methods.forEach((method, i) => {
@@ -96,21 +100,26 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The fixture as qcow2 (qemu-img convert, as distributions make cloud images) and as .zst, made once and cached beside the other benchmark artefacts. */
-function derivedImages(raw: string): { qcow2: string; zst: string } {
+/**
+ * The fixture as qcow2 (qemu-img convert, as distributions make cloud images), as a qcow2 with
+ * compressed clusters (-c), as .zst and as .gz, made once and cached beside the other benchmark artefacts.
+ */
+function derivedImages(raw: string): { qcow2: string; compressedQcow2: string; zst: string; gz: string } {
   mkdirSync(CACHE_DIR, { recursive: true });
   const stem = join(CACHE_DIR, basename(raw, '.img'));
-  const qcow2 = `${stem}.qcow2`;
-  const zst = `${stem}.img.zst`;
-  if (!existsSync(qcow2)) {
-    console.log(`making ${qcow2} (once)`);
-    execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, `${qcow2}.partial`]);
-    execFileSync('mv', [`${qcow2}.partial`, qcow2]);
-  }
-  if (!existsSync(zst)) {
-    console.log(`making ${zst} (once)`);
-    execFileSync('zstd', ['-q', '-T0', '-3', raw, '-o', `${zst}.partial`]);
-    execFileSync('mv', [`${zst}.partial`, zst]);
-  }
-  return { qcow2, zst };
+  return {
+    qcow2: madeBy(`${stem}.qcow2`, (out) => execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, out])),
+    compressedQcow2: madeBy(`${stem}-compressed.qcow2`, (out) => execFileSync('qemu-img', ['convert', '-q', '-c', '-f', 'raw', '-O', 'qcow2', raw, out])),
+    zst: madeBy(`${stem}.img.zst`, (out) => execFileSync('zstd', ['-q', '-T0', '-3', raw, '-o', out])),
+    gz: madeBy(`${stem}.img.gz`, (out) => execFileSync('sh', ['-c', 'gzip -1 -c "$0" > "$1"', raw, out])),
+  };
+}
+
+/** `path`, made by `make` into a partial file and moved into place, unless it exists. */
+function madeBy(path: string, make: (out: string) => void): string {
+  if (existsSync(path)) return path;
+  console.log(`making ${path} (once)`);
+  make(`${path}.partial`);
+  execFileSync('mv', [`${path}.partial`, path]);
+  return path;
 }
