@@ -10,9 +10,12 @@ export interface ByteSource {
   /**
    * Reads at an offset, leaving the stream where it is: only a source whose
    * bytes can be read in any order (a local file), and only as the source
-   * was opened (a wrapper that needs every byte in order has none).
+   * was opened (a wrapper that needs every byte in order has none). With
+   * `uncached`, around the page cache where the read allows it (O_DIRECT):
+   * for a copy that reads every byte once, holes included; without, the
+   * kernel's read-ahead serves reads of dense data better.
    */
-  readonly readAt?: (into: Uint8Array, position: number) => Promise<number>;
+  readonly readAt?: (into: Uint8Array, position: number, uncached?: boolean) => Promise<number>;
   /** Gives back what the source holds (file, connection); safe to call twice. */
   close(): Promise<void>;
 }

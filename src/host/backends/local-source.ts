@@ -91,12 +91,12 @@ const DIRECT_IO_ALIGNMENT = 4096;
 
 /**
  * Reads a file front to back, or at offsets; the size is that of the file
- * opened, not of an earlier look. Whole aligned blocks into page-aligned
- * memory (the copy's buffers) are read with O_DIRECT: the image does not go
- * through the page cache, which for a sparse image means no page of zeros
- * made and copied for every hole, and a node's memory is not filled with an
- * image read once. Any other read, and a read O_DIRECT refuses, goes
- * through the cache.
+ * opened, not of an earlier look. Reads at offsets asked to be uncached, of
+ * whole aligned blocks into page-aligned memory (the copy's buffers), use
+ * O_DIRECT: the image does not go through the page cache, which for a
+ * sparse image means no page of zeros made and copied for every hole.
+ * Any other read, and a read O_DIRECT refuses, goes through the cache and
+ * its read-ahead.
  */
 async function openFileSource(path: string): Promise<ByteSource> {
   const file = await open(path, 'r');
@@ -109,8 +109,8 @@ async function openFileSource(path: string): Promise<ByteSource> {
     await file.close();
     throw error;
   }
-  const readAt = async (into: Uint8Array, at: number): Promise<number> => {
-    if (direct !== undefined && at % DIRECT_IO_ALIGNMENT === 0 && into.length % DIRECT_IO_ALIGNMENT === 0 && into.length > 0) {
+  const readAt = async (into: Uint8Array, at: number, uncached = false): Promise<number> => {
+    if (uncached && direct !== undefined && at % DIRECT_IO_ALIGNMENT === 0 && into.length % DIRECT_IO_ALIGNMENT === 0 && into.length > 0) {
       try {
         return (await direct.read(into, 0, into.length, at)).bytesRead;
       } catch (error) {

@@ -135,10 +135,11 @@ async function currentEnd(readAt: NonNullable<ByteSource['readAt']>, below: numb
   return low === 0 && (await readAt(byte, 0)) === 0 ? 0 : low + 1;
 }
 
+/** Reads around the page cache: every byte is read once, and a sparse image's holes would each make a page of zeros. */
 async function readFullyAt(readAt: NonNullable<ByteSource['readAt']>, into: Uint8Array, position: number): Promise<number> {
   let filled = 0;
   while (filled < into.length) {
-    const n = await readAt(into.subarray(filled), position + filled);
+    const n = await readAt(into.subarray(filled), position + filled, true);
     if (n === 0) break;
     filled += n;
   }
