@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { plainHttpGet, type HttpResponse } from './plain-http-get.ts';
+import { httpGet, type HttpResponse } from './http-get.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
@@ -15,7 +15,7 @@ const MAX_REDIRECTS = 10;
 export async function sendHead(url: string, signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, 'HEAD', signal, stallMs);
+    const response = await headOnce(current, signal, stallMs);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
@@ -24,15 +24,13 @@ export async function sendHead(url: string, signal: AbortSignal, stallMs: number
 }
 
 /**
- * GET, following redirects. Plain http goes over a socket of our own
- * (plain-http-get.ts), whose body comes into the caller's buffers without
- * a Buffer per packet; https through node:https, whose TLS layer has no
- * such mode.
+ * GET, following redirects, over a socket of our own (http-get.ts), whose
+ * body comes into the caller's buffers without a Buffer per packet.
  */
 export async function sendGet(url: string, signal: AbortSignal, stallMs: number): Promise<HttpResponse> {
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = current.protocol === 'http:' ? await plainHttpGet(current, signal, stallMs) : messageResponse(await requestOnce(current, 'GET', signal, stallMs));
+    const response = await httpGet(current, signal, stallMs);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.status) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
@@ -41,54 +39,16 @@ export async function sendGet(url: string, signal: AbortSignal, stallMs: number)
 }
 
 /**
- * A server that goes `stallMs` without sending anything, before or during
- * the body, has the connection destroyed with an error that says so.
+ * One HEAD request. A server that goes `stallMs` without answering has the
+ * connection destroyed with an error that says so.
  */
-function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
+function headOnce(url: URL, signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
-    let response: IncomingMessage | undefined;
-    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, (res) => {
-      response = res;
-      resolve(res);
-    });
-    req.setTimeout(stallMs, () => {
-      // Destroying the response with the reason, not just the request, makes the body's reader see why it ended.
-      const error = new Error(`the server sent nothing for ${stallMs / 1000} s`);
-      response?.destroy(error);
-      req.destroy(error);
-    });
+    // Ask for the size as stored: a compressed transfer would not match Content-Length.
+    const req = send(url, { method: 'HEAD', signal, headers: { 'accept-encoding': 'identity' } }, resolve);
+    req.setTimeout(stallMs, () => req.destroy(new Error(`the server sent nothing for ${stallMs / 1000} s`)));
     req.on('error', reject);
     req.end();
   });
-}
-
-/** A node:http(s) response as an HttpResponse: its chunks copied into the caller's buffers. */
-function messageResponse(message: IncomingMessage): HttpResponse {
-  const chunks = message[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let pending: Buffer | undefined;
-  let done = false;
-  const headers = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-  return {
-    status: message.statusCode ?? 0,
-    statusMessage: message.statusMessage ?? '',
-    headers,
-    async read(into) {
-      while (pending === undefined || pending.length === 0) {
-        if (done) return 0;
-        const next = await chunks.next();
-        if (next.done) done = true;
-        else pending = next.value;
-      }
-      const n = Math.min(into.length, pending.length);
-      into.set(pending.subarray(0, n));
-      pending = pending.subarray(n);
-      return n;
-    },
-    destroy() {
-      done = true;
-      message.destroy();
-    },
-  };
 }

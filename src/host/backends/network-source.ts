@@ -3,7 +3,7 @@ import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendGet, sendHead } from './http-request.ts';
-import type { HttpResponse } from './plain-http-get.ts';
+import type { HttpResponse } from './http-get.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 

@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { connect, isIP, type OnReadOpts } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { chunkedBody, lengthBody, type RawRead } from './http-body.ts';
 import { SocketReader } from './socket-reader.ts';
 
@@ -18,19 +19,25 @@ export interface HttpResponse {
 const MAX_HEAD_BYTES = 64 * 1024;
 
 /**
- * GET over plain HTTP/1.1 on a socket of our own, read through a
+ * GET over HTTP/1.1, http or https, on a socket of our own read through a
  * SocketReader: the body reaches the caller's buffers without a Buffer per
- * packet, which node:http cannot do, and memory stays flat over a download
- * of any size. One request per connection (Connection: close); bodies with
+ * packet, which node:http(s) cannot do, and memory stays flat over a
+ * download of any size. https verifies the server as node:https does (the
+ * system's and Node's CAs, NODE_EXTRA_CA_CERTS, the name in the URL). One request per connection (Connection: close); bodies with
  * Content-Length, chunked, or up to the close. A server that sends nothing
  * for `stallMs`, before or during the body, has the connection destroyed
  * with an error that says so; an abort destroys it with an AbortError.
  * Network failures reject with Node's error (ECONNREFUSED, ECONNRESET...).
  */
-export async function plainHttpGet(url: URL, signal: AbortSignal, stallMs: number): Promise<HttpResponse> {
+export async function httpGet(url: URL, signal: AbortSignal, stallMs: number): Promise<HttpResponse> {
   if (signal.aborted) throw abortError();
   const reader = new SocketReader();
-  const socket = connect({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), onread: reader.onread });
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const socket =
+    url.protocol === 'https:'
+      ? // SNI takes names only; a server at an IP address is checked against the IP in its certificate.
+        connectTls(withOnread({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host }, reader.onread))
+      : connect({ host, port: Number(url.port || 80), onread: reader.onread });
   reader.attach(socket);
   socket.setTimeout(stallMs, () => socket.destroy(new Error(`the server sent nothing for ${stallMs / 1000} s`)));
   const onAbort = () => socket.destroy(abortError());
@@ -116,4 +123,9 @@ function abortError(): Error {
   const error = new Error('the request was aborted');
   error.name = 'AbortError';
   return error;
+}
+
+/** tls.connect takes net's `onread` when it makes the socket itself (Node's documentation of tls.connect); @types/node leaves it out. */
+function withOnread(options: ConnectionOptions, onread: OnReadOpts): ConnectionOptions {
+  return { ...options, onread } as ConnectionOptions;
 }
