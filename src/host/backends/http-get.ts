@@ -22,9 +22,10 @@ const MAX_HEAD_BYTES = 64 * 1024;
  * GET over HTTP/1.1, http or https, on a socket of our own read through a
  * SocketReader: the body reaches the caller's buffers without a Buffer per
  * packet, which node:http(s) cannot do, and memory stays flat over a
- * download of any size. https verifies the server as node:https does (the
- * system's and Node's CAs, NODE_EXTRA_CA_CERTS, the name in the URL). One request per connection (Connection: close); bodies with
- * Content-Length, chunked, or up to the close. A server that sends nothing
+ * download of any size. https verifies the server as node:https does
+ * (Node's CAs, NODE_EXTRA_CA_CERTS, the name in the URL). One request per
+ * connection (Connection: close); bodies with Content-Length, chunked, or
+ * up to the close. A server that sends nothing
  * for `stallMs`, before or during the body, has the connection destroyed
  * with an error that says so; an abort destroys it with an AbortError.
  * Network failures reject with Node's error (ECONNREFUSED, ECONNRESET...).
