@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
 import { phaseTimes } from '../src/host/phase-times.ts';
 import { WORK_DIR } from './bench-support.ts';
-import { deployFixture, helperEdges, helperPhaseSeconds } from './deploy.ts';
+import { deployFixture, helperEdges, helperPhaseSeconds, type FixtureDeployment } from './deploy.ts';
 
 interface Sample {
   readonly boot: number;
@@ -17,25 +17,41 @@ interface Sample {
   readonly helper: number;
 }
 
+/** One side of a comparison: a name for its column, the HELPER_DIR and what else the deployment varies. */
+export interface Variant {
+  readonly label: string;
+  readonly helperDir: string;
+  readonly options?: FixtureDeployment;
+}
+
 export async function run(): Promise<void> {
   const helperDirs = (process.env.SNF_IMAGE_BENCH_HELPER_DIRS ?? '').split(':').filter((dir) => dir !== '');
   if (helperDirs.length < 2) {
     console.log('helper-compare: set SNF_IMAGE_BENCH_HELPER_DIRS to two or more HELPER_DIRs, colon-separated');
     return;
   }
+  await compareDeployments(helperDirs.map((helperDir) => ({ label: helperDir.split('/').at(-1)!, helperDir })));
+}
+
+/**
+ * Deploys the fixture with each variant in turn, SNF_IMAGE_BENCH_ROUNDS
+ * rounds (default 3), and prints every round and the medians of each helper
+ * phase and task per variant, side by side.
+ */
+export async function compareDeployments(variants: readonly Variant[]): Promise<void> {
   const rounds = Number(process.env.SNF_IMAGE_BENCH_ROUNDS ?? 3);
   const image = await debianGuestImage();
-  const samples = new Map<string, Sample[]>(helperDirs.map((dir) => [dir, []]));
+  const samples = new Map<Variant, Sample[]>(variants.map((variant) => [variant, []]));
   const loads: number[] = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const helperDir of helperDirs) {
-      const trace = await deployFixture(image, helperDir, join(WORK_DIR, 'helper-compare'));
+    for (const variant of variants) {
+      const trace = await deployFixture(image, variant.helperDir, join(WORK_DIR, 'helper-compare'), variant.options);
       const { bootSeconds, shutdownSeconds } = helperEdges(trace);
       const tasks = Object.fromEntries(phaseTimes(trace).filter(({ phase }) => phase.startsWith('task ')).map(({ phase, ms }) => [phase.slice(5), ms / 1000]));
       const sample = { boot: bootSeconds, tasks, shutdown: shutdownSeconds, helper: helperPhaseSeconds(trace) };
-      samples.get(helperDir)!.push(sample);
+      samples.get(variant)!.push(sample);
       loads.push(loadavg()[0]!);
-      console.log(`round ${round} ${helperDir}: start to first task ${sample.boot.toFixed(2)} s, helper phase ${sample.helper.toFixed(2)} s, load ${loads.at(-1)!.toFixed(1)}`);
+      console.log(`round ${round} ${variant.label}: start to first task ${sample.boot.toFixed(2)} s, helper phase ${sample.helper.toFixed(2)} s, load ${loads.at(-1)!.toFixed(1)}`);
     }
   }
   console.log(`medians of ${rounds} rounds (load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}):`);
@@ -46,9 +62,9 @@ export async function run(): Promise<void> {
     ['last task to VM exit', (s) => s.shutdown],
     ['whole helper phase', (s) => s.helper],
   ];
-  console.log(`  ${''.padEnd(34)} ${helperDirs.map((dir) => dir.split('/').at(-1)!.padStart(18)).join(' ')}`);
+  console.log(`  ${''.padEnd(34)} ${variants.map((variant) => variant.label.padStart(18)).join(' ')}`);
   for (const [label, value] of rows) {
-    console.log(`  ${label.padEnd(34)} ${helperDirs.map((dir) => `${median(samples.get(dir)!.map(value)).toFixed(2)} s`.padStart(18)).join(' ')}`);
+    console.log(`  ${label.padEnd(34)} ${variants.map((variant) => `${median(samples.get(variant)!.map(value)).toFixed(2)} s`.padStart(18)).join(' ')}`);
   }
 }
 

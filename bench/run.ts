@@ -7,6 +7,7 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   'image-formats': () => import('./image-formats.ts'),
   deploy: () => import('./deploy.ts'),
   'helper-compare': () => import('./helper-compare.ts'),
+  'helper-sandbox': () => import('./helper-sandbox.ts'),
   accelerator: () => import('./accelerator.ts'),
 };
 

@@ -17,6 +17,9 @@ export function configFileText(): string {
 #HELPER_SOFT_TIMEOUT=120
 #HELPER_HARD_TIMEOUT=5
 #HELPER_USER=nobody
+# yes: qemu runs under its seccomp sandbox (no fork or exec, no obsolete
+# system calls, no scheduling changes) when it has one; no turns it off.
+#HELPER_SANDBOX=yes
 #HELPER_MEMORY=512
 # yes: when the helper program fails, a root shell waits on the helper VM's
 # ttyS3, a pty that the log names (screen /dev/pts/N); raise

@@ -31,6 +31,7 @@ export async function validateCreate(ports: {
     helper: {
       boot: { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY },
       user: config.HELPER_USER,
+      sandbox: config.HELPER_SANDBOX,
       debug: config.HELPER_DEBUG,
       diskType: request.diskType,
       otherDisks: disks.slice(1).map((d) => d.target),

@@ -73,6 +73,8 @@ export const SETTINGS = {
   /** Seconds after SIGTERM before SIGKILL. */
   HELPER_HARD_TIMEOUT: setting('5', duration),
   HELPER_USER: setting('nobody', text),
+  /** yes: qemu runs under its seccomp sandbox when it has one (src/host/helper-vm/qemu-sandbox.ts). */
+  HELPER_SANDBOX: setting('yes', yesNo),
   HELPER_MEMORY: setting('512', mebibytes),
   HELPER_DEBUG: setting('no', yesNo),
   HELPER_ACCEL: setting('auto', z.enum(HELPER_ACCELS, 'use auto (KVM when it works, TCG otherwise), kvm or tcg')),

@@ -12,6 +12,7 @@ const spec: HelperLaunchSpec = {
   helperDir: '/var/lib/snf-image/helper',
   memoryMiB: 512,
   user: 'nobody',
+  sandbox: true,
   debug: false,
   diskType: 'paravirtual',
   instanceDisks: ['/dev/drbd0'],
@@ -21,7 +22,8 @@ const spec: HelperLaunchSpec = {
 
 const common = (machine: string, accel: readonly string[], user: readonly string[]) => [
   '-nodefaults', '-no-user-config', '-machine', machine, ...accel, '-m', '512', '-display', 'none', '-monitor', 'none', '-nic', 'none', '-no-reboot',
-  '-device', machine.startsWith('microvm') ? 'virtio-rng-device' : 'virtio-rng-pci', ...user,
+  '-device', machine.startsWith('microvm') ? 'virtio-rng-device' : 'virtio-rng-pci',
+  '-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=deny', ...user,
   '-kernel', '/var/lib/snf-image/helper/kernel', '-initrd', '/var/lib/snf-image/helper/initrd',
 ];
 const serials = [
@@ -95,6 +97,23 @@ describe('qemu command line', () => {
     const args = qemuCommand({ ...spec, debug: true }).args;
     assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
     assert.deepEqual(args.slice(-4), ['-chardev', 'pty,id=debug', '-device', 'isa-serial,chardev=debug,index=3']);
+  });
+
+  it('leaves the sandbox out when HELPER_SANDBOX is no or the qemu has none', () => {
+    const args = qemuCommand({ ...spec, sandbox: false }).args;
+    assert.equal(args.includes('-sandbox'), false);
+    assert.deepEqual(args.slice(args.indexOf('-runas') - 2, args.indexOf('-runas') + 2), ['-device', 'virtio-rng-pci', '-runas', 'nobody']);
+  });
+
+  it('reaches nothing but its kernel, initrd, the helper root (read-only), the instance disks, the config device and the result file', () => {
+    const args = qemuCommand({ ...spec, instanceDisks: ['/dev/drbd0', '/dev/drbd1'] }).args;
+    const files = args.flatMap((arg, i) => (['-kernel', '-initrd'].includes(args[i - 1]!) ? [arg] : [...arg.matchAll(/(?:^|,)(?:file|path)=([^,]+)/g)].map((m) => m[1]!)));
+    assert.deepEqual(files, ['/var/lib/snf-image/helper/kernel', '/var/lib/snf-image/helper/initrd', '/var/lib/snf-image/helper/image', '/dev/drbd0', '/dev/drbd1', '/tmp/config.img', '/tmp/result']);
+    assert.ok(args.includes('file=/var/lib/snf-image/helper/image,format=raw,if=none,id=helper,readonly=on'));
+    // No network, no shared host directory, no guest agent or monitor socket, no defaults or user config.
+    assert.equal(args.some((arg) => /^-(netdev|net|fsdev|virtfs|qmp|mon|L|bios|readconfig|loadvm|incoming)$/.test(arg) || /9p|virtiofs|vhost-user|hostfwd|guestfwd|smb=/.test(arg)), false);
+    for (const flag of ['-nodefaults', '-no-user-config']) assert.ok(args.includes(flag));
+    assert.deepEqual(args.slice(args.indexOf('-nic'), args.indexOf('-nic') + 2), ['-nic', 'none']);
   });
 
   it('doubles commas in paths so qemu does not split them', () => {
