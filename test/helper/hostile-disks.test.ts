@@ -22,6 +22,33 @@ async function poke(file: string, offset: number, bytes: Buffer): Promise<void> 
   }
 }
 
+/**
+ * Points the link of an MBR image's last EBR (its second entry) back at an
+ * EBR of the chain: `back` 0 is itself, 1 the one before it. The image holds
+ * one primary, the extended partition (2) and two logical partitions.
+ */
+async function loopEbrChain(file: string, back: number): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const sector = async (lba: number) => (await handle.read(Buffer.alloc(SECTOR), 0, SECTOR, lba * SECTOR)).buffer;
+    const extendedStart = (await sector(0)).readUInt32LE(446 + 16 + 8);
+    // Each EBR's link (second entry) gives the next EBR's start relative to the extended partition.
+    const chain = [0];
+    for (;;) {
+      const next = (await sector(extendedStart + chain.at(-1)!)).readUInt32LE(446 + 16 + 8);
+      if (next === 0) break;
+      chain.push(next);
+    }
+    const link = Buffer.alloc(16);
+    link.writeUInt8(0x05, 4);
+    link.writeUInt32LE(chain.at(-1 - back)!, 8);
+    link.writeUInt32LE(2048, 12);
+    await handle.write(link, 0, 16, (extendedStart + chain.at(-1)!) * SECTOR + 446 + 16);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A digest of the whole disk, to show that a refused run wrote nothing. */
 async function diskDigest(disk: string): Promise<string> {
   const hash = createHash('sha256');
@@ -108,4 +135,17 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
     });
     assert.match(run.result, /^ERROR: DetectImageProperties: Partitions 1 and 2 of \/dev\/loop\d+ overlap/);
   });
+
+  for (const [back, what] of [[0, 'itself'], [1, 'the EBR before it']] as const) {
+    it(`refuses an extended partition whose last EBR links back to ${what}, at once and writing nothing`, async () => {
+      const run = await refusedRun({
+        table: 'dos',
+        imageMiB: 64,
+        diskMiB: 128,
+        partitions: [{ size: '32M', type: 'L', fs: 'ext4', label: 'root', files: guestFiles }, { type: 'E' }, { size: '8M', type: 'L' }, { size: '8M', type: 'L' }],
+        damage: (file) => loopEbrChain(file, back),
+      });
+      assert.match(run.result, /^ERROR: DetectImageProperties: The chain of logical partitions in the extended partition of \/dev\/loop\d+ loops back on itself \(partition \d+ repeats partition [56] at sector \d+\): the image's partition table is corrupt\n$/);
+    });
+  }
 });
