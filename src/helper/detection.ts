@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SnfImageError } from '../errors.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { DetectInput, DiskFacts } from '../../machines/helper/ports.ts';
+import { checkExtFilesystems } from './ext-filesystem-check.ts';
 import { checkPrimaryGpt } from './gpt-header.ts';
 import { findCaseInsensitive } from './guest-lookup.ts';
 import { checkTableBounds } from './table-bounds.ts';
@@ -38,7 +39,7 @@ const ROOT_FILESYSTEMS: Record<'linux' | 'windows' | 'freebsd', RegExp> = {
 /**
  * Reads the partition table of the first disk, refusing a corrupt one before
  * anything is written (a damaged primary GPT, a partition past the disk's
- * end, overlapping partitions), and, for what is missing,
+ * end, overlapping partitions, a damaged ext filesystem), and, for what is missing,
  * detects the OS family and the root partition as snf-image's
  * detect_image_properties did: by partition type, then by mounting each
  * candidate read-only and looking for /etc/fstab or windows/system32. The
@@ -49,6 +50,7 @@ export async function detectImage(deps: DetectionDeps, input: DetectInput): Prom
   await deps.partitions.refresh(input.device);
   const table = await readPartitionTable(deps.processes, input.device);
   checkTableBounds(input.device, table, await diskSectors(deps, input.device, table.sectorSize));
+  await checkExtFilesystems(deps, input.device, table);
   const resize = partitionToResize(table);
   if (!resize) {
     throw new DetectionError(`The disk ${input.device} has a partition table but no partitions: the image must hold at least one partition with the operating system`);

@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat, symlink } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
+import { realProcesses } from '../../src/effects/real/processes.ts';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
-import { helperMounts } from './support/disk-checks.ts';
+import { e2fsckClean, helperMounts } from './support/disk-checks.ts';
 import { LoopDisks, type ImageSpec } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
 
@@ -47,6 +48,27 @@ async function loopEbrChain(file: string, back: number): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The image's first partition starts at 1 MiB; e2fsprogs reads a filesystem inside an image file at an offset. */
+const FIRST_PARTITION = 1024 * 1024;
+const firstFilesystem = (file: string) => `${file}?offset=${FIRST_PARTITION}`;
+/** The primary ext superblock is 1024 bytes into the filesystem. */
+const SUPERBLOCK = FIRST_PARTITION + 1024;
+
+/** Sets a feature bit the helper's e2fsprogs does not know, with debugfs, which writes the superblock's checksum. */
+async function setUnknownFeature(file: string, field: 'feature_incompat' | 'feature_ro_compat', bit: number): Promise<void> {
+  const current = Buffer.alloc(4);
+  const handle = await open(file, 'r');
+  await handle.read(current, 0, 4, SUPERBLOCK + (field === 'feature_incompat' ? 0x60 : 0x64)).finally(() => handle.close());
+  await realProcesses.run('debugfs', ['-w', '-R', `ssv ${field} ${(current.readUInt32LE() | bit) >>> 0}`, firstFilesystem(file)]);
+}
+
+/** Overwrites the superblock of the journal (the journal inode's first block) with garbage. */
+async function damageJournal(file: string): Promise<void> {
+  const block = Number((await realProcesses.run('debugfs', ['-R', 'bmap <8> 0', firstFilesystem(file)])).stdout.trim());
+  const blockSize = Number(/^Block size:\s+(\d+)/m.exec((await realProcesses.run('dumpe2fs', ['-h', firstFilesystem(file)])).stdout)![1]);
+  await poke(file, FIRST_PARTITION + block * blockSize, Buffer.alloc(1024, 0xa5));
 }
 
 /** A digest of the whole disk, to show that a refused run wrote nothing. */
@@ -148,4 +170,60 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
       assert.match(run.result, /^ERROR: DetectImageProperties: The chain of logical partitions in the extended partition of \/dev\/loop\d+ loops back on itself \(partition \d+ repeats partition [56] at sector \d+\): the image's partition table is corrupt\n$/);
     });
   }
+
+  const linux = JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1' });
+  const extCases: [string, (file: string) => Promise<void>, RegExp][] = [
+    [
+      'a primary superblock with a bad magic number, naming the intact backup',
+      (file) => poke(file, SUPERBLOCK + 0x38, Buffer.alloc(2)),
+      /^ERROR: DetectImageProperties: The ext filesystem on partition 1 of \/dev\/loop\d+ has a damaged primary superblock \(Bad magic number in super-block\); its backup at block 8193 is intact: repair the image \(e2fsck -b 8193 -B 1024 on that partition\) before deploying it\n$/,
+    ],
+    [
+      'a superblock whose checksum does not match',
+      (file) => poke(file, SUPERBLOCK + 0x3fc, Buffer.alloc(4)),
+      /^ERROR: DetectImageProperties: The ext4 filesystem on partition 1 of \/dev\/loop\d+ is damaged \(Superblock checksum does not match superblock\): repair the image \(e2fsck -f on that partition\) before deploying it\n$/,
+    ],
+    [
+      "a damaged journal, which e2fsck would have deleted and recreated without a word",
+      damageJournal,
+      /^ERROR: DetectImageProperties: The ext4 filesystem on partition 1 of \/dev\/loop\d+ is damaged \(Journal superblock magic number invalid\): repair the image/,
+    ],
+    [
+      'an incompatible feature the helper does not know, naming it',
+      (file) => setUnknownFeature(file, 'feature_incompat', 0x100000),
+      /^ERROR: DetectImageProperties: The ext4 filesystem on partition 1 of \/dev\/loop\d+ uses features the helper's e2fsprogs does not know \(FEATURE_I20\): it could not be checked, grown or mounted read-write; deploy it with a newer helper image, or turn the features off in the image\n$/,
+    ],
+    [
+      'a read-only-compatible feature the helper does not know, naming it',
+      (file) => setUnknownFeature(file, 'feature_ro_compat', 0x100000),
+      /^ERROR: DetectImageProperties: The ext4 filesystem on partition 1 of \/dev\/loop\d+ uses features the helper's e2fsprogs does not know \(FEATURE_R20\)/,
+    ],
+  ];
+  for (const [what, damage, sentence] of extCases) {
+    for (const properties of [JSON.stringify({}), linux]) {
+      it(`refuses an ext4 root with ${what}, before writing anything (${properties === linux ? 'properties given' : 'detected'})`, async () => {
+        const disk = await disks.create({ table: 'dos', imageMiB: 64, diskMiB: 128, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }], damage });
+        const before = await diskDigest(disk);
+        const run = await runHelperProgram(await disks.workdir(), [disk], { ...env, PROPERTIES: properties });
+        assert.equal(run.exitCode, 1);
+        assert.match(run.result, sentence);
+        assert.equal(await diskDigest(disk), before, 'the disk is unchanged');
+      });
+    }
+  }
+
+  it('says on the monitor what e2fsck repaired when it repairs the root before growing it', async () => {
+    const disk = await disks.create({
+      table: 'dos',
+      imageMiB: 64,
+      diskMiB: 128,
+      partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }],
+      // A wrong count of free blocks: e2fsck -p fixes it.
+      damage: (file) => realProcesses.run('debugfs', ['-w', '-R', 'ssv free_blocks_count 17', firstFilesystem(file)]).then(() => undefined),
+    });
+    const run = await runHelperProgram(await disks.workdir(), [disk], { ...env, PROPERTIES: linux });
+    assert.equal(run.exitCode, 0, run.result);
+    assert.ok(run.monitor.includes('WARNING: e2fsck repaired the ext4 filesystem of partition 1'), run.monitor.join('\n'));
+    assert.equal(await e2fsckClean(partitionPath(disk, 1)), true);
+  });
 });
