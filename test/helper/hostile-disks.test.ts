@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, stat, symlink } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
 import { e2fsckClean, helperMounts } from './support/disk-checks.ts';
+import { diskDigest } from './support/disk-digest.ts';
 import { LoopDisks, type ImageSpec } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
 
@@ -71,12 +70,6 @@ async function damageJournal(file: string): Promise<void> {
   await poke(file, FIRST_PARTITION + block * blockSize, Buffer.alloc(1024, 0xa5));
 }
 
-/** A digest of the whole disk, to show that a refused run wrote nothing. */
-async function diskDigest(disk: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(disk)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? 'needs root for loop devices and mounts' : false }, () => {
   const disks = new LoopDisks();

@@ -16,6 +16,7 @@ import { mountsOf, partitionsOf, required } from './disk-task.ts';
 /** Filesystems of a Linux fstab that the helper mounts (snf-image's mount_all list). */
 const LINUX_FILESYSTEMS = /^(auto|ext[234]|msdos|vfat|ntfs|btrfs|xfs)$/;
 const REMOVABLE_DEVICE = /^\/dev\/(fd\d*|floppy\d*|sr\d+|cdrom\d*|dvd\d*)$/;
+const BIND_OPTIONS = /^r?bind$/;
 /** btrfs options that choose what is mounted, not how: without them a subvolume mount shows the wrong tree. */
 const SELECTING_OPTIONS = /^(subvol|subvolid)=/;
 
@@ -65,8 +66,11 @@ async function mountFstabEntries(ctx: TaskContext, disk: string, target: string)
   const disks = Array.from({ length: Number(envText(ctx.env, 'DEV_COUNT') ?? '1') }, (_, i) => envText(ctx.env, `DEV_${i}`) ?? disk);
   const devices = await FstabDevices.scan(ctx.processes, partitionsOf(ctx), disks);
   for (const entry of sortParentsFirst(entries)) {
-    const device = devices.resolve(entry.device, entry.mountpoint, ctx.warn);
+    const device = devices.resolve(entry.device, entry.mountpoint, ctx.warn, entry.options.includes('nofail'));
+    if (device === undefined) continue;
     const mountpoint = await guest.resolve(entry.mountpoint);
+    // A mountpoint that is a symlink to / would hide the guest's root from every task after this one.
+    if (mountpoint === guest.root) throw new SnfImageError(`/etc/fstab mounts ${entry.device} at ${entry.mountpoint}, which leads to / in the image`);
     if (!(await guest.isDirectory(entry.mountpoint))) throw new SnfImageError(`/etc/fstab mounts ${entry.mountpoint}, which is not a directory in the image`);
     const options = ['rw', ...entry.options.filter((o) => SELECTING_OPTIONS.test(o))];
     await mountsOf(ctx).mount({ device, mountpoint, ...(entry.fstype !== 'auto' ? { fstype: entry.fstype === 'ntfs' ? 'ntfs-3g' : entry.fstype } : {}), options });
@@ -75,6 +79,11 @@ async function mountFstabEntries(ctx: TaskContext, disk: string, target: string)
 
 function wanted(ctx: TaskContext, entry: FstabEntry): boolean {
   if (entry.mountpoint === '/' || !LINUX_FILESYSTEMS.test(entry.fstype)) return false;
+  if (entry.options.some((o) => BIND_OPTIONS.test(o))) {
+    // A bind mount's source is a directory, of the guest or, in the helper, of the helper itself: never mounted.
+    ctx.warn(`Not mounting ${entry.mountpoint} from /etc/fstab: it is a bind mount of ${entry.device}, and only the guest's own filesystems are mounted`);
+    return false;
+  }
   if (REMOVABLE_DEVICE.test(entry.device) || entry.options.includes('noauto')) {
     ctx.warn(`Not mounting ${entry.mountpoint} (${entry.device}) from /etc/fstab: removable media or noauto`);
     return false;
