@@ -17,6 +17,11 @@ import { mountsOf, partitionsOf, required } from './disk-task.ts';
 const LINUX_FILESYSTEMS = /^(auto|ext[234]|msdos|vfat|ntfs|btrfs|xfs)$/;
 const REMOVABLE_DEVICE = /^\/dev\/(fd\d*|floppy\d*|sr\d+|cdrom\d*|dvd\d*)$/;
 const BIND_OPTIONS = /^r?bind$/;
+/**
+ * nodev: a device node in the image (/etc/shadow made a node of the
+ * helper's own disk, say) cannot be opened through the guest's mounts.
+ */
+const GUEST_OPTIONS = ['rw', 'nodev'];
 /** btrfs options that choose what is mounted, not how: without them a subvolume mount shows the wrong tree. */
 const SELECTING_OPTIONS = /^(subvol|subvolid)=/;
 
@@ -47,7 +52,7 @@ export const mountImage: Task = declareTask({
       return { TARGET: target };
     }
     const fstype = await filesystemType(ctx.processes, root);
-    await mountsOf(ctx).mount(fstype === 'ntfs' ? { device: root, mountpoint: target, fstype: 'ntfs-3g', options: ['rw', 'windows_names'] } : { device: root, mountpoint: target, options: ['rw'] });
+    await mountsOf(ctx).mount(fstype === 'ntfs' ? { device: root, mountpoint: target, fstype: 'ntfs-3g', options: [...GUEST_OPTIONS, 'windows_names'] } : { device: root, mountpoint: target, options: GUEST_OPTIONS });
     if (family === 'linux') await mountFstabEntries(ctx, disk, target);
     return { TARGET: target };
   },
@@ -72,7 +77,7 @@ async function mountFstabEntries(ctx: TaskContext, disk: string, target: string)
     // A mountpoint that is a symlink to / would hide the guest's root from every task after this one.
     if (mountpoint === guest.root) throw new SnfImageError(`/etc/fstab mounts ${entry.device} at ${entry.mountpoint}, which leads to / in the image`);
     if (!(await guest.isDirectory(entry.mountpoint))) throw new SnfImageError(`/etc/fstab mounts ${entry.mountpoint}, which is not a directory in the image`);
-    const options = ['rw', ...entry.options.filter((o) => SELECTING_OPTIONS.test(o))];
+    const options = [...GUEST_OPTIONS, ...entry.options.filter((o) => SELECTING_OPTIONS.test(o))];
     await mountsOf(ctx).mount({ device, mountpoint, ...(entry.fstype !== 'auto' ? { fstype: entry.fstype === 'ntfs' ? 'ntfs-3g' : entry.fstype } : {}), options });
   }
 }
