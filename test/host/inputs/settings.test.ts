@@ -37,6 +37,7 @@ describe('settings', () => {
       HELPER_SOFT_TIMEOUT: 120,
       HELPER_HARD_TIMEOUT: 5,
       HELPER_USER: 'nobody',
+      HELPER_SANDBOX: true,
       HELPER_MEMORY: 512,
       HELPER_DEBUG: false,
       HELPER_ACCEL: 'auto',
