@@ -10,5 +10,5 @@ export async function run(): Promise<void> {
   await compareDeployments([
     { label: 'no sandbox', helperDir, options: { sandbox: false } },
     { label: 'sandbox', helperDir, options: { sandbox: true } },
-  ]);
+  ], 'helper-sandbox');
 }
