@@ -3,7 +3,7 @@ import { open, stat, symlink } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
-import { e2fsckClean, helperMounts } from './support/disk-checks.ts';
+import { e2fsckClean, helperMountpoints, stillMounted } from './support/disk-checks.ts';
 import { diskDigest } from './support/disk-digest.ts';
 import { LoopDisks, type ImageSpec } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
@@ -73,16 +73,22 @@ async function damageJournal(file: string): Promise<void> {
 
 describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? 'needs root for loop devices and mounts' : false }, () => {
   const disks = new LoopDisks();
+  const runs: HelperProgramRun[] = [];
   after(async () => {
     await disks.release();
-    assert.deepEqual(await helperMounts(), [], 'the helper left nothing mounted');
+    assert.deepEqual(await stillMounted(runs.flatMap((run) => helperMountpoints(run.trace))), [], 'the helper left nothing mounted');
   });
+  const runHelper = async (...args: Parameters<typeof runHelperProgram>): Promise<HelperProgramRun> => {
+    const run = await runHelperProgram(...args);
+    runs.push(run);
+    return run;
+  };
 
   /** Builds the damaged image on a grown disk, runs the helper on it and checks that it wrote nothing. */
   async function refusedRun(spec: ImageSpec): Promise<HelperProgramRun> {
     const disk = await disks.create(spec);
     const before = await diskDigest(disk);
-    const run = await runHelperProgram(await disks.workdir(), [disk], env);
+    const run = await runHelper(await disks.workdir(), [disk], env);
     assert.equal(run.exitCode, 1);
     assert.equal(await diskDigest(disk), before, 'the disk is unchanged');
     return run;
@@ -125,7 +131,7 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
     await disks.unmount(build);
 
     const properties = JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1' });
-    const run = await runHelperProgram(await disks.workdir(), [disk], { HOSTNAME: 'vm1', PROPERTIES: properties, AUTH_KEYS: 'ssh-ed25519 AAAAC3NzaKEY operator@example.org' }, ['MountImage', 'ChangePassword', 'UmountImage']);
+    const run = await runHelper(await disks.workdir(), [disk], { HOSTNAME: 'vm1', PROPERTIES: properties, AUTH_KEYS: 'ssh-ed25519 AAAAC3NzaKEY operator@example.org' }, ['MountImage', 'ChangePassword', 'UmountImage']);
     assert.equal(run.exitCode, 1);
     assert.equal(run.result, 'ERROR: ChangePassword: guest path /root/.ssh: is a symlink in the image: refusing to write the SSH keys of root through it\n');
 
@@ -197,7 +203,7 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
       it(`refuses an ext4 root with ${what}, before writing anything (${properties === linux ? 'properties given' : 'detected'})`, async () => {
         const disk = await disks.create({ table: 'dos', imageMiB: 64, diskMiB: 128, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }], damage });
         const before = await diskDigest(disk);
-        const run = await runHelperProgram(await disks.workdir(), [disk], { ...env, PROPERTIES: properties });
+        const run = await runHelper(await disks.workdir(), [disk], { ...env, PROPERTIES: properties });
         assert.equal(run.exitCode, 1);
         assert.match(run.result, sentence);
         assert.equal(await diskDigest(disk), before, 'the disk is unchanged');
@@ -214,7 +220,7 @@ describe('helper program on hostile disks', { skip: process.getuid?.() !== 0 ? '
       // A wrong count of free blocks: e2fsck -p fixes it.
       damage: (file) => realProcesses.run('debugfs', ['-w', '-R', 'ssv free_blocks_count 17', firstFilesystem(file)]).then(() => undefined),
     });
-    const run = await runHelperProgram(await disks.workdir(), [disk], { ...env, PROPERTIES: linux });
+    const run = await runHelper(await disks.workdir(), [disk], { ...env, PROPERTIES: linux });
     assert.equal(run.exitCode, 0, run.result);
     assert.ok(run.monitor.includes('WARNING: e2fsck repaired the ext4 filesystem of partition 1'), run.monitor.join('\n'));
     assert.equal(await e2fsckClean(partitionPath(disk, 1)), true);

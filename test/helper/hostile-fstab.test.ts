@@ -3,7 +3,7 @@ import { symlink } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
 import { diskDigest } from './support/disk-digest.ts';
-import { helperMounts } from './support/disk-checks.ts';
+import { helperMountpoints, stillMounted } from './support/disk-checks.ts';
 import { LoopDisks } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
 
@@ -11,8 +11,7 @@ const DATA_UUID = '6a1b4f3e-2c2d-4e8f-9a0b-1c2d3e4f5a6b';
 const FOREIGN_UUID = '0f0e0d0c-0b0a-4908-8706-050403020100';
 const properties = JSON.stringify({ OSFAMILY: 'linux', ROOT_PARTITION: '1' });
 
-/** Where the helper mounted things, from its trace. */
-const mountpoints = (run: HelperProgramRun) => run.trace.flatMap((e) => (e.kind === 'effect.event' && e.event.type === 'helper.mounted' ? [String(e.event.mountpoint)] : []));
+const mountpoints = (run: HelperProgramRun) => helperMountpoints(run.trace);
 
 /**
  * A guest whose /etc/fstab points at things that are not its own: the
@@ -23,6 +22,7 @@ const mountpoints = (run: HelperProgramRun) => run.trace.flatMap((e) => (e.kind 
  */
 describe('helper program on a guest whose fstab points outside it', { skip: process.getuid?.() !== 0 ? 'needs root for loop devices and mounts' : false }, () => {
   const disks = new LoopDisks();
+  const runs: HelperProgramRun[] = [];
   let foreign: string;
   let foreignDigest: string;
   before(async () => {
@@ -33,7 +33,7 @@ describe('helper program on a guest whose fstab points outside it', { skip: proc
   after(async () => {
     assert.equal(await diskDigest(foreign), foreignDigest, 'the other disk was never written');
     await disks.release();
-    assert.deepEqual(await helperMounts(), [], 'the helper left nothing mounted');
+    assert.deepEqual(await stillMounted(runs.flatMap((run) => helperMountpoints(run.trace))), [], 'the helper left nothing mounted');
   });
 
   /** Runs the disk tasks on a guest with this fstab (after its root line) and a /link -> / symlink. */
@@ -49,6 +49,7 @@ describe('helper program on a guest whose fstab points outside it', { skip: proc
     await symlink('/', `${build}/link`);
     await disks.unmount(build);
     const run = await runHelperProgram(await disks.workdir(), [disk], { HOSTNAME: 'vm1', PROPERTIES: properties });
+    runs.push(run);
     const target = mountpoints(run)[0] ?? '';
     assert.match(target, /\/snf-image-target-/);
     for (const mountpoint of mountpoints(run)) assert.ok(mountpoint === target || mountpoint.startsWith(`${target}/`), `${mountpoint} is inside the guest`);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
 import { diskDigest } from './support/disk-digest.ts';
-import { helperMounts } from './support/disk-checks.ts';
+import { helperMountpoints, stillMounted } from './support/disk-checks.ts';
 import { LoopDisks } from './support/loop-disk.ts';
 import { runHelperProgram, type HelperProgramRun } from './support/run-helper-program.ts';
 
@@ -33,6 +33,7 @@ const guestFiles = {
  */
 describe('helper program on hostile guest files', { skip: process.getuid?.() !== 0 ? 'needs root for loop devices and mounts' : false }, () => {
   const disks = new LoopDisks();
+  const runs: HelperProgramRun[] = [];
   let foreign: string;
   let foreignDigest: string;
   before(async () => {
@@ -42,7 +43,7 @@ describe('helper program on hostile guest files', { skip: process.getuid?.() !==
   after(async () => {
     assert.equal(await diskDigest(foreign), foreignDigest, 'the other disk was never written');
     await disks.release();
-    assert.deepEqual(await helperMounts(), [], 'the helper left nothing mounted');
+    assert.deepEqual(await stillMounted(runs.flatMap((run) => helperMountpoints(run.trace))), [], 'the helper left nothing mounted');
   });
 
   /** Builds the guest, lets `prepare` change its root (mounted at the path it gets), runs the tasks; returns the run and a way to look at the result. */
@@ -52,6 +53,7 @@ describe('helper program on hostile guest files', { skip: process.getuid?.() !==
     await prepare(build);
     await disks.unmount(build);
     const run = await runHelperProgram(await disks.workdir(), [disk], env, TASKS);
+    runs.push(run);
     return { run, look: () => disks.mount(partitionPath(disk, 1), 'ro,noload') };
   }
 
