@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstat, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { realProcesses } from '../../src/effects/real/processes.ts';
 import { partitionPath } from '../../src/helper/partition-nodes.ts';
@@ -47,12 +47,12 @@ describe('helper program on hostile guest files', { skip: process.getuid?.() !==
   });
 
   /** Builds the guest, lets `prepare` change its root (mounted at the path it gets), runs the tasks; returns the run and a way to look at the result. */
-  async function runOnGuest(prepare: (root: string) => Promise<void>): Promise<{ run: HelperProgramRun; look: () => Promise<string> }> {
+  async function runOnGuest(prepare: (root: string) => Promise<void>, tasks = TASKS): Promise<{ run: HelperProgramRun; look: () => Promise<string> }> {
     const disk = await disks.create({ table: 'dos', imageMiB: 96, diskMiB: 96, partitions: [{ type: 'L', fs: 'ext4', label: 'root', files: guestFiles }] });
     const build = await disks.mount(partitionPath(disk, 1), 'rw');
     await prepare(build);
     await disks.unmount(build);
-    const run = await runHelperProgram(await disks.workdir(), [disk], env, TASKS);
+    const run = await runHelperProgram(await disks.workdir(), [disk], env, tasks);
     runs.push(run);
     return { run, look: () => disks.mount(partitionPath(disk, 1), 'ro,noload') };
   }
@@ -134,5 +134,21 @@ describe('helper program on hostile guest files', { skip: process.getuid?.() !==
     const [root, rest] = (await readFile(`${await look()}/etc/shadow`, 'utf8')).split('\n');
     assert.match(root!, /^root:\$6\$[^:]+:19000:0:99999:7:::$/);
     assert.equal(rest, line);
+  });
+
+  it('removes SSH host keys that are symlinks to a /dev node or FIFOs, without reading or writing through them', { timeout: 180_000 }, async () => {
+    const { rdev } = await stat(foreign);
+    const { run, look } = await runOnGuest(async (root) => {
+      await mkdir(`${root}/etc/ssh`);
+      await writeFile(`${root}/etc/ssh/sshd_config`, 'HostKey /etc/ssh/ssh_host_ed25519_key\nHostKey /etc/ssh/ssh_host_rsa_key\n');
+      await mknod(`${root}/dev/sda`, 'b', String(rdev >> 8), String(rdev & 0xff));
+      await symlink('/dev/sda', `${root}/etc/ssh/ssh_host_rsa_key`);
+      await symlink('/dev/sda', `${root}/etc/ssh/ssh_host_rsa_key.pub`);
+      await realProcesses.run('mkfifo', [`${root}/etc/ssh/ssh_host_ed25519_key`, `${root}/etc/ssh/ssh_host_ed25519_key.pub`]);
+    }, ['MountImage', 'DeleteSSHKeys', 'UmountImage']);
+    assert.equal(run.result, 'SUCCESS\n', run.monitor.join('\n'));
+    const root = await look();
+    assert.deepEqual((await readdir(`${root}/etc/ssh`)).sort(), ['sshd_config']);
+    assert.ok((await lstat(`${root}/dev/sda`)).isBlockDevice(), 'the node itself stays');
   });
 });
