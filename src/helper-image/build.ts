@@ -153,7 +153,8 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
       requireRoot();
       await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, ufsLayer, kernel, program }, processes);
     });
-    if (options.prune) await pruneHelperCache(cacheDir, [key, `layers/${basename(rootLayer)}`, `layers/${basename(kernelLayer)}`], log);
+    const inUse = [key, ...[rootLayer, ufsLayer, kernelLayer].map((layer) => `layers/${basename(layer)}`)];
+    if (options.prune) await pruneHelperCache(cacheDir, inUse, log);
     return helperDir;
   });
   const { sizes, helperProgram: source } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number>; helperProgram: string };

@@ -14,6 +14,7 @@ import type { OsFamily } from '../../machines/helper/task-declaration.ts';
 import { linuxPartitionNumbers, readBsdLayout } from './bsd/bsd-slice.ts';
 import { FS_BSDFFS } from './bsd/disklabel.ts';
 import { ufsType } from './bsd/ufs.ts';
+import { blockDeviceBytes } from './block-device-size.ts';
 
 export class DetectionError extends SnfImageError {
   override readonly name = 'DetectionError';
@@ -79,8 +80,7 @@ async function identify(deps: DetectionDeps, disk: string, table: PartitionTable
 }
 
 async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number): Promise<number> {
-  const { stdout } = await deps.processes.run('blockdev', ['--getsize64', disk], { signal: deps.signal });
-  return Math.floor(Number(stdout.trim()) / sectorSize);
+  return Math.floor((await blockDeviceBytes(disk)) / sectorSize);
 }
 
 /**

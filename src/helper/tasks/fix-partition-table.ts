@@ -8,6 +8,7 @@ import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 import { fixDisklabel } from '../bsd/fix-disklabel.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
+import { blockDeviceBytes } from '../block-device-size.ts';
 
 /** Partitions start on 1 MiB boundaries (2048 sectors of 512 bytes), as fdisk and parted place them. */
 const ALIGNMENT_SECTORS = 2048;
@@ -125,8 +126,7 @@ function alignDown(sector: number): number {
 const MBR_SECTORS = 2 ** 32;
 
 async function lastMbrSector(ctx: TaskContext, disk: string, table: PartitionTable): Promise<number> {
-  const { stdout } = await ctx.processes.run('blockdev', ['--getsize64', disk], { signal: ctx.signal });
-  const sectors = Math.floor(Number(stdout.trim()) / table.sectorSize);
+  const sectors = Math.floor((await blockDeviceBytes(disk)) / table.sectorSize);
   if (sectors <= MBR_SECTORS) return sectors - 1;
   ctx.warn(`The disk has ${sectors} sectors, more than an MBR partition table can address; the partition grows to sector ${MBR_SECTORS - 1} (use a GPT image to use the whole disk)`);
   return MBR_SECTORS - 1;
