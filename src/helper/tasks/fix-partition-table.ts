@@ -29,7 +29,6 @@ const FREEBSD_SWAP_NAME = 'swapfs';
 export const fixPartitionTable: Task = declareTask({
   name: 'FixPartitionTable',
   priority: 10,
-  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
