@@ -69,7 +69,9 @@ describe('deploying BSD images through the real helper VM', { timeout: 30 * 60_0
   // UFS2 as Debian's makefs writes it, superblock at 8 KiB: the helper's ufs.ko looks there too (docs/bsd.md, "UFS2").
   const layouts = [
     { family: 'openbsd', version: 1 },
+    { family: 'openbsd', version: 2 },
     { family: 'netbsd', version: 1 },
+    { family: 'netbsd', version: 2 },
     { family: 'freebsd', version: 1 },
     { family: 'freebsd', version: 2 },
   ] as const;

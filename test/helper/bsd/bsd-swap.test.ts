@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, truncate } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
@@ -14,7 +14,7 @@ import { runHelperProgram } from '../support/run-helper-program.ts';
 import { assertGolden } from '../tasks/support/golden.ts';
 import { removeScratch, scratchDir, writeTree } from '../tasks/support/guest-trees.ts';
 import { runTaskOn } from '../tasks/support/run-task.ts';
-import { writeBsdImage, writeFreebsdGptImage } from './support/bsd-image.ts';
+import { GPT_FREEBSD_UFS, writeBsdImage, writeFreebsdGptImage } from './support/bsd-image.ts';
 import { BSD_TREES } from './support/bsd-trees.ts';
 
 const MiB = 1024 * 1024;
@@ -97,6 +97,20 @@ describe('BSD swap partitions on real disks', { skip: process.getuid?.() !== 0 ?
 
     const added = await addSwap('freebsd', disk);
     await assertGolden('add-swap/freebsd', added.report);
+  });
+
+  it('names the FreeBSD swap partition swapfs<N> when the image already has a swapfs', async () => {
+    const workdir = await disks.workdir();
+    const file = join(workdir, 'freebsd-two-swaps.img');
+    await writeFile(file, '');
+    await truncate(file, IMAGE_MiB * MiB);
+    await realProcesses.run('sfdisk', ['--quiet', file], { input: `label: gpt\nstart=2048, size=16MiB, type=${GPT_FREEBSD_SWAP}, name="swapfs"\nsize=16MiB, type=${GPT_FREEBSD_UFS}, name="rootfs"\n` });
+    await truncate(file, DISK_MiB * MiB);
+    const disk = await disks.attach(file);
+    const run = await runHelperProgram(workdir, [disk], { HOSTNAME: 'vm1', PROPERTIES: JSON.stringify({ OSFAMILY: 'freebsd', ROOT_PARTITION: '2', SWAP: '3:8' }) }, ['FixPartitionTable']);
+    assert.equal(run.result, 'SUCCESS\n', run.monitor.join('\n'));
+    const table = await readPartitionTable(realProcesses, disk);
+    assert.deepEqual(table.partitions.map((p) => [p.number, p.name, p.type]), [[1, 'swapfs', GPT_FREEBSD_SWAP], [2, 'rootfs', GPT_FREEBSD_UFS], [3, 'swapfs3', GPT_FREEBSD_SWAP]]);
   });
 
   it('refuses a whole swap disk for a BSD, and a partition b that is not swap, each with a sentence', async () => {
