@@ -73,3 +73,11 @@ export function defaultVariantText(): string {
 export function variantsListText(): string {
   return 'default\n';
 }
+
+/** The local back-end's own file, /etc/snf-image/backends/src/local.conf (src/host/backends/local-source-conf.ts). */
+export function localSourceConfText(): string {
+  return `# The local source back-end's configuration. Its IMAGE_DIR, when set,
+# wins over the one in ${CONFIG_FILE}.
+#IMAGE_DIR=/var/lib/snf-image
+`;
+}
