@@ -3,6 +3,8 @@ import { DEFAULT_BACKENDS_CONFIG_DIR } from './backends/backends-config.ts';
 import { localSourceImageDir } from './backends/local-source-conf.ts';
 import { loadDeploymentRequest, realInputFiles, type EffectiveConfig, type Environment } from './inputs/deployment-request.ts';
 import type { Logger } from '../log.ts';
+import type { HttpSettings } from '../../machines/host/plan.ts';
+import { readCaBundle } from './backends/ca-bundle.ts';
 
 /** The plan of a real create, and the settings create itself reads: where the monitor, the log and the trace go. */
 export interface CreatePlan extends DeploymentPlan {
@@ -27,7 +29,7 @@ export async function validateCreate(ports: {
     helperTimeouts: { bootMs: config.HELPER_BOOT_TIMEOUT * 1000, softMs: config.HELPER_SOFT_TIMEOUT * 1000, hardMs: config.HELPER_HARD_TIMEOUT * 1000 },
     image: { id: image.id, format: image.format, ...(parameters.img_checksum ? { checksum: parameters.img_checksum } : {}) },
     disk: disks[0]!.target,
-    backends: { imageDir, backendsConfigDir },
+    backends: { imageDir, backendsConfigDir, ...(await httpPart(config)) },
     helper: {
       boot: { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY },
       user: config.HELPER_USER,
@@ -59,6 +61,24 @@ export async function validateCreate(ports: {
       IMAGE_DEBUG: config.IMAGE_DEBUG,
       TRACE_DIR: config.TRACE_DIR,
       TRACE_MAX_AGE: config.TRACE_MAX_AGE,
+    },
+  };
+}
+
+/**
+ * The back-ends' HttpSettings, present only when one of them is set (so a
+ * plan without them is the plan it always was). An unusable CA_BUNDLE is
+ * refused here, before the disk is touched.
+ */
+async function httpPart(config: Pick<EffectiveConfig, 'HTTP_PROXY' | 'HTTPS_PROXY' | 'NO_PROXY' | 'CA_BUNDLE'>): Promise<{ http?: HttpSettings }> {
+  if (config.HTTP_PROXY === undefined && config.HTTPS_PROXY === undefined && config.NO_PROXY.length === 0 && config.CA_BUNDLE === undefined) return {};
+  if (config.CA_BUNDLE !== undefined) await readCaBundle(config.CA_BUNDLE);
+  return {
+    http: {
+      noProxy: config.NO_PROXY,
+      ...(config.HTTP_PROXY ? { httpProxy: config.HTTP_PROXY } : {}),
+      ...(config.HTTPS_PROXY ? { httpsProxy: config.HTTPS_PROXY } : {}),
+      ...(config.CA_BUNDLE ? { caBundle: config.CA_BUNDLE } : {}),
     },
   };
 }

@@ -72,11 +72,31 @@ function requireHttp(url: string): void {
 
 async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
   try {
-    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
+    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000, config.http);
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
-    throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
+    if (error instanceof SnfImageError) throw error;
+    throw new ImageDownloadFailed(printableUrl(url), failureReason(error as NodeJS.ErrnoException, config.http?.caBundle));
   }
+}
+
+/** Node's codes for a server certificate that no trusted authority signed. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/** Node's message, and for an untrusted certificate what the operator can do about it. */
+function failureReason(error: NodeJS.ErrnoException, caBundle: string | undefined): string {
+  if (error.code === undefined || !UNTRUSTED_CERTIFICATE.has(error.code)) return error.message;
+  const trusted = caBundle === undefined ? "the system's certificate authorities" : `the certificate authorities of CA_BUNDLE ${caBundle}`;
+  const remedy = caBundle === undefined ? '; if your own authority signed it, set CA_BUNDLE to its PEM file' : '';
+  return `the server's certificate is not signed by ${trusted} (${error.message})${remedy}`;
 }
 
 function isSuccess(response: IncomingMessage): boolean {
