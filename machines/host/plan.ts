@@ -92,6 +92,8 @@ export interface ConfigDeviceRequest {
   readonly diskType: HelperDiskType;
   /** How many disks the helper sees, which names the device the config device gets. */
   readonly diskCount: number;
+  /** How os_answer_file is fetched; absent when none of its settings is set. */
+  readonly http?: HttpSettings;
   readonly config: {
     readonly HELPER_MACHINE_TYPE: MachineType;
     /** The UNATTEND file's path, when set. */

@@ -3,7 +3,7 @@ import { DEFAULT_BACKENDS_CONFIG_DIR } from './backends/backends-config.ts';
 import { localSourceImageDir } from './backends/local-source-conf.ts';
 import { loadDeploymentRequest, realInputFiles, type EffectiveConfig, type Environment } from './inputs/deployment-request.ts';
 import type { Logger } from '../log.ts';
-import type { HttpSettings } from '../../machines/host/plan.ts';
+import { httpSettingsOf } from './inputs/http-settings.ts';
 import { readCaBundle } from './backends/ca-bundle.ts';
 
 /** The plan of a real create, and the settings create itself reads: where the monitor, the log and the trace go. */
@@ -24,12 +24,15 @@ export async function validateCreate(ports: {
   const backendsConfigDir = ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR;
   const imageDir = await localSourceImageDir(config.IMAGE_DIR, backendsConfigDir, realInputFiles, warnings);
   for (const warning of warnings) ports.log.warn(warning);
+  const http = httpSettingsOf(config);
+  // An unusable CA_BUNDLE is refused before the disk is touched.
+  if (http?.caBundle !== undefined) await readCaBundle(http.caBundle);
   return {
     instance: request.instanceName,
     helperTimeouts: { bootMs: config.HELPER_BOOT_TIMEOUT * 1000, softMs: config.HELPER_SOFT_TIMEOUT * 1000, hardMs: config.HELPER_HARD_TIMEOUT * 1000 },
     image: { id: image.id, format: image.format, ...(parameters.img_checksum ? { checksum: parameters.img_checksum } : {}) },
     disk: disks[0]!.target,
-    backends: { imageDir, backendsConfigDir, ...(await httpPart(config)) },
+    backends: { imageDir, backendsConfigDir, ...(http ? { http } : {}) },
     helper: {
       boot: { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY },
       user: config.HELPER_USER,
@@ -44,6 +47,7 @@ export async function validateCreate(ports: {
       nics: request.nics,
       diskType: request.diskType,
       diskCount: disks.length,
+      ...(http ? { http } : {}),
       config: {
         HELPER_MACHINE_TYPE: config.HELPER_MACHINE_TYPE,
         UNATTEND: config.UNATTEND,
@@ -65,20 +69,3 @@ export async function validateCreate(ports: {
   };
 }
 
-/**
- * The back-ends' HttpSettings, present only when one of them is set (so a
- * plan without them is the plan it always was). An unusable CA_BUNDLE is
- * refused here, before the disk is touched.
- */
-async function httpPart(config: Pick<EffectiveConfig, 'HTTP_PROXY' | 'HTTPS_PROXY' | 'NO_PROXY' | 'CA_BUNDLE'>): Promise<{ http?: HttpSettings }> {
-  if (config.HTTP_PROXY === undefined && config.HTTPS_PROXY === undefined && config.NO_PROXY.length === 0 && config.CA_BUNDLE === undefined) return {};
-  if (config.CA_BUNDLE !== undefined) await readCaBundle(config.CA_BUNDLE);
-  return {
-    http: {
-      noProxy: config.NO_PROXY,
-      ...(config.HTTP_PROXY ? { httpProxy: config.HTTP_PROXY } : {}),
-      ...(config.HTTPS_PROXY ? { httpsProxy: config.HTTPS_PROXY } : {}),
-      ...(config.CA_BUNDLE ? { caBundle: config.CA_BUNDLE } : {}),
-    },
-  };
-}

@@ -1,4 +1,4 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -9,11 +9,18 @@ import { proxyFor, unbracketed } from './proxy-route.ts';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 
-/** How one request goes out: the stall limit, and the proxies and certificate authorities of HttpSettings. */
-interface Route {
+/** What a request is, and how it goes out: the stall limit, and the proxies and certificate authorities of HttpSettings. */
+export interface RequestOptions {
+  readonly method: 'HEAD' | 'GET';
+  readonly signal: AbortSignal;
   readonly stallMs: number;
-  readonly settings: HttpSettings | undefined;
-  /** CA_BUNDLE's certificates, when it is set. */
+  readonly http?: HttpSettings | undefined;
+  /** Headers besides Accept-Encoding: identity, which every request sends. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A request with CA_BUNDLE's certificates read. */
+interface Route extends RequestOptions {
   readonly ca: string | undefined;
 }
 
@@ -26,11 +33,11 @@ interface Route {
  * with the error Node gives (its code says what happened: ECONNREFUSED,
  * UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...).
  */
-export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number, settings?: HttpSettings): Promise<IncomingMessage> {
-  const route: Route = { stallMs, settings, ca: settings?.caBundle === undefined ? undefined : await readCaBundle(settings.caBundle) };
+export async function sendRequest(url: string, options: RequestOptions): Promise<IncomingMessage> {
+  const route: Route = { ...options, ca: options.http?.caBundle === undefined ? undefined : await readCaBundle(options.http.caBundle) };
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, method, signal, route);
+    const response = await requestOnce(current, route);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
@@ -45,15 +52,16 @@ export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: A
  * anything, before or during the body, has the connection destroyed with an
  * error that says so.
  */
-async function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, route: Route): Promise<IncomingMessage> {
+async function requestOnce(url: URL, route: Route): Promise<IncomingMessage> {
+  const { method, signal } = route;
   // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
-  const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-  const proxy = proxyFor(url, route.settings);
+  const headers: Record<string, string> = { ...route.headers, 'accept-encoding': 'identity' };
+  const proxy = proxyFor(url, route.http);
   if (url.protocol !== 'https:') {
     if (proxy === undefined) return awaitResponse(httpRequest(url, { method, signal, headers }), route.stallMs);
     const via = new URL(proxy.url);
-    const options: RequestOptions = { host: unbracketed(via.hostname), port: via.port || 80, path: url.href, method, signal, headers: { ...headers, host: url.host, ...proxyAuthorization(proxy) } };
-    return awaitResponse(httpRequest(options), route.stallMs);
+    const forwarded = { host: unbracketed(via.hostname), port: via.port || 80, path: url.href, method, signal, headers: { ...headers, host: url.host, ...proxyAuthorization(proxy) } };
+    return awaitResponse(httpRequest(forwarded), route.stallMs);
   }
   if (proxy === undefined) return awaitResponse(httpsRequest(url, { method, signal, headers, ca: route.ca }), route.stallMs);
   const tunnel = await openTunnel(proxy, url, signal, route.stallMs);

@@ -72,7 +72,7 @@ function requireHttp(url: string): void {
 
 async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
   try {
-    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000, config.http);
+    return await sendRequest(url, { method, signal, stallMs: (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000, http: config.http });
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
     if (error instanceof SnfImageError) throw error;

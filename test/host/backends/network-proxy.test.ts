@@ -8,7 +8,12 @@ import { ImageDownloadFailed, networkSource } from '../../../src/host/backends/n
 import { bypassesProxy } from '../../../src/host/backends/proxy-route.ts';
 import { startImageServer, type ImageServer } from '../copy/image-server.ts';
 import { startForwardingProxy, type ForwardingProxy } from './forwarding-proxy.ts';
-import { makeTestAuthorities, startTlsImageServer, type TestAuthorities, type TlsImageServer } from './test-authority.ts';
+import { makeTestAuthorities, startTlsServer, type TestAuthorities, type TlsServer } from './test-authority.ts';
+import { fetchWithHttpSettings } from '../../../src/host/backends/settings-fetch.ts';
+import { AnswerFileUnavailable, readAnswerFile } from '../../../src/host/config-device/answer-file.ts';
+import { loadDeploymentRequest } from '../../../src/host/inputs/deployment-request.ts';
+import { createEnv, DISK_0_PATH, withEnv } from '../inputs/ganeti-fixtures.ts';
+import { memoryFiles } from '../inputs/memory-files.ts';
 
 /**
  * HTTP_PROXY, HTTPS_PROXY, NO_PROXY and CA_BUNDLE, with a real proxy, a real
@@ -20,7 +25,7 @@ describe('network source through a proxy and with a CA bundle', () => {
   const signal = new AbortController().signal;
   let authorities: TestAuthorities;
   let plain: ImageServer;
-  let tls: TlsImageServer;
+  let tls: TlsServer;
   let proxy: ForwardingProxy;
 
   const withHttp = (http: HttpSettings): BackendsConfig => ({ imageDir: '/nonexistent', backendsConfigDir: '/nonexistent', http });
@@ -40,7 +45,7 @@ describe('network source through a proxy and with a CA bundle', () => {
   before(async () => {
     authorities = await makeTestAuthorities();
     plain = await startImageServer(IMAGE);
-    tls = await startTlsImageServer(IMAGE, authorities);
+    tls = await startTlsServer({ '/image.img': IMAGE }, authorities);
     proxy = await startForwardingProxy();
   });
   after(async () => {
@@ -111,6 +116,41 @@ describe('network source through a proxy and with a CA bundle', () => {
       assert.match(error.message, /the proxy http:\/\/127\.0\.0\.1:\d+ refused to open a tunnel to 127\.0\.0\.1:1 \(502 Bad Gateway\)$/);
       return true;
     });
+  });
+});
+
+describe('config_url and os_answer_file through the same settings', () => {
+  const signal = new AbortController().signal;
+  const CONF = '/test/snf-image.conf';
+  let authorities: TestAuthorities;
+  let tls: TlsServer;
+  let proxy: ForwardingProxy;
+
+  before(async () => {
+    authorities = await makeTestAuthorities();
+    tls = await startTlsServer({ '/vm.json': Buffer.from('{"img_id":"from-url"}'), '/unattend.xml': Buffer.from('<unattend/>') }, authorities);
+    proxy = await startForwardingProxy();
+  });
+  after(async () => {
+    await proxy?.close();
+    await tls?.close();
+    await authorities?.remove();
+  });
+
+  it('fetches config_url through HTTPS_PROXY, trusting CA_BUNDLE, when the configuration sets them', async () => {
+    const before = proxy.seen.length;
+    const request = await loadDeploymentRequest({
+      env: withEnv(createEnv, { SNF_IMAGE_CONFIG_FILE: CONF, OSP_IMG_ID: undefined, OSP_CONFIG_URL: `${tls.url}/vm.json` }),
+      files: memoryFiles({ [CONF]: `HTTPS_PROXY=${proxy.url}\nCA_BUNDLE=${authorities.signerCa}\n`, '/etc/ganeti/snf-image/variants/default.conf': '' }, { '/etc/ganeti/snf-image/variants': 'directory', [DISK_0_PATH]: 'file' }),
+      fetch: async (input) => assert.fail(`Node's fetch, which takes no proxy, fetched ${String(input)}`),
+    });
+    assert.equal(request.image.id, 'from-url');
+    assert.deepEqual(proxy.seen.slice(before), [`CONNECT ${new URL(tls.url).host}`]);
+  });
+
+  it('reads os_answer_file with the settings, and refuses a server CA_BUNDLE did not sign', async () => {
+    assert.equal(await readAnswerFile(`${tls.url}/unattend.xml`, fetchWithHttpSettings({ noProxy: [], caBundle: authorities.signerCa }), signal), '<unattend/>');
+    await assert.rejects(readAnswerFile(`${tls.url}/unattend.xml`, fetchWithHttpSettings({ noProxy: [], caBundle: authorities.otherCa }), signal), AnswerFileUnavailable);
   });
 });
 

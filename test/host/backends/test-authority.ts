@@ -40,18 +40,19 @@ export async function makeTestAuthorities(): Promise<TestAuthorities> {
   return { signerCa: path('signer-ca.pem'), otherCa: path('other-ca.pem'), serverCert: path('server.pem'), serverKey: path('server.key'), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export interface TlsImageServer {
+export interface TlsServer {
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** Serves `image` at /image.img over https with the given certificate. */
-export async function startTlsImageServer(image: Buffer, authorities: TestAuthorities): Promise<TlsImageServer> {
+/** Serves each of `files` at its path over https, with the certificate signerCa signed; anything else is 404. */
+export async function startTlsServer(files: Readonly<Record<string, Buffer>>, authorities: TestAuthorities): Promise<TlsServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: await readFile(authorities.serverCert), key: await readFile(authorities.serverKey) }, (req, res) => {
-    if (req.url !== '/image.img') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': image.length });
-    res.end(req.method === 'HEAD' ? undefined : image);
+    const body = files[req.url ?? ''];
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
