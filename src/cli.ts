@@ -19,7 +19,7 @@ interface Subcommand {
 
 /** How Ganeti calls an entry point: the environment is its input (docs/ganeti.md). */
 const ganetiUsage = (name: string, what: string, args = '') =>
-  `usage: snf-image ${name}${args}\n\n${what}\nGaneti runs it through the OS definition that \`snf-image install-os\` writes, with the\nOS API 20 environment (INSTANCE_NAME, OSP_*, ...); see docs/ganeti.md.\n`;
+  `usage: snf-image ${name}${args}\n\n${what}\nGaneti runs it through the OS definition (the Debian package's, or the one \`snf-image install-os\`\nwrites), with the OS API 20 environment (INSTANCE_NAME, OSP_*, ...); see docs/ganeti.md.\n`;
 
 const subcommands: Record<string, Subcommand> = {
   create: {

@@ -6,6 +6,7 @@ import { addInstance, ADDRESSES, diskPath, initCluster, removeInstance } from '.
 import { GanetiNamespace } from './support/ganeti-namespace.ts';
 import { ensureGanetiInstalled, exists } from './support/ganeti-packages.ts';
 import { findDeployableImage } from './support/deployable-image.ts';
+import { holdHostLock } from './support/host-lock.ts';
 import { buildPackage, installPackage, isPackageInstalled, purgePackage } from './support/debian-package.ts';
 
 /**
@@ -29,11 +30,13 @@ describe('the snf-image Debian package', { timeout: 1_800_000 }, () => {
   let ns: GanetiNamespace | undefined;
   /** Set once this test has installed the package: only then is a purge its to do. */
   let installed = false;
+  let releaseHostLock: (() => Promise<void>) | undefined;
   const existedBefore = new Map<string, boolean>();
   let osDefinitionsBefore: string[] = [];
   let danglingLinksBefore = '';
 
   before(async () => {
+    releaseHostLock = await holdHostLock();
     if (await isPackageInstalled()) throw new Error('a snf-image package is already installed on this machine; this test installs and purges its own, so remove it first');
     for (const path of [...PACKAGE_PATHS, '/var/cache/snf-image', '/var/log/snf-image']) existedBefore.set(path, await exists(path));
     for (const path of PACKAGE_PATHS) assert.equal(existedBefore.get(path), false, `${path} exists before the package is installed`);
@@ -46,9 +49,13 @@ describe('the snf-image Debian package', { timeout: 1_800_000 }, () => {
   });
 
   after(async () => {
-    await ns?.close();
-    if (installed && (await isPackageInstalled())) await purgePackage();
-    if (packageDir !== undefined) await rm(packageDir, { recursive: true, force: true });
+    try {
+      await ns?.close();
+      if (installed && (await isPackageInstalled())) await purgePackage();
+      if (packageDir !== undefined) await rm(packageDir, { recursive: true, force: true });
+    } finally {
+      await releaseHostLock?.();
+    }
   });
 
   it('runs `snf-image --help` from the installed files alone, with no node_modules', async () => {
