@@ -57,8 +57,8 @@ export function configFileText(): string {
 # Where the local back-end finds images (img_id=NAME).
 #IMAGE_DIR=/var/lib/snf-image
 
-# How http(s) images (img_id=URL) are fetched: what snf-image's CURL took as
-# curl options. A proxy is http://HOST:PORT, http://USER:PASSWORD@HOST:PORT
+# How http(s) images (img_id=URL), config_url and os_answer_file are fetched:
+# what snf-image's CURL took as curl options. A proxy is http://HOST:PORT, http://USER:PASSWORD@HOST:PORT
 # if it asks for them; https images go through HTTPS_PROXY in a CONNECT
 # tunnel. NO_PROXY lists the hosts reached directly: names (each covers its
 # subdomains), addresses, either with :PORT, or * for every host.

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { addInstance, ADDRESSES, diskPath, initCluster, removeInstance } from './support/ganeti-cluster.ts';
@@ -7,6 +9,7 @@ import { GanetiNamespace } from './support/ganeti-namespace.ts';
 import { ensureGanetiInstalled, exists } from './support/ganeti-packages.ts';
 import { findDeployableImage } from './support/deployable-image.ts';
 import { holdHostLock } from './support/host-lock.ts';
+import { REPO_DIR } from './support/install-snf-image.ts';
 import { buildPackage, installPackage, isPackageInstalled, purgePackage } from './support/debian-package.ts';
 
 /**
@@ -66,6 +69,12 @@ describe('the snf-image Debian package', { timeout: 1_800_000 }, () => {
     const verify = await execa('snf-image', ['verify', 'parameters'], { cwd: '/', env: { ...BARE_ENV, OS_API_VERSION: '20', OSP_IMG_ID: 'debian', OSP_IMG_FORMAT: 'qcow' }, extendEnv: false, reject: false });
     assert.equal(verify.exitCode, 1);
     assert.match(verify.stderr, /img_format "qcow" is not supported/, 'a subcommand runs from the bundle too');
+    // viz draws its page from the script the package ships, with no esbuild to bundle it.
+    const trace = join(packageDir!, 'success.jsonl');
+    await writeFile(trace, gunzipSync(await readFile(join(REPO_DIR, 'test/corpus/success.jsonl.gz'))));
+    await execa('snf-image', ['viz', trace, '--out', join(packageDir!, 'page.html')], { cwd: '/', env: BARE_ENV, extendEnv: false });
+    const page = await readFile(join(packageDir!, 'page.html'), 'utf8');
+    assert.ok(page.includes(await readFile('/usr/share/snf-image/visualizer/page/main.js', 'utf8')), 'the page holds the shipped script');
     const { stdout: found } = await execa('find', ['/usr/share/snf-image', '-name', 'node_modules']);
     assert.equal(found, '', 'the package holds no node_modules');
   });
@@ -75,6 +84,7 @@ describe('the snf-image Debian package', { timeout: 1_800_000 }, () => {
     for (const usage of ['usage: snf-image deploy IMAGE DISK', 'usage: snf-image install-os', 'usage: snf-image helper build']) assert.ok(command.stdout.includes(usage), `snf-image(8) shows ${usage}`);
     const config = await execa('man', ['-l', '/usr/share/man/man5/snf-image.conf.5.gz'], { env: { ...BARE_ENV, MANWIDTH: '100' } });
     assert.match(config.stdout, /HELPER_SOFT_TIMEOUT\s+120/, 'snf-image.conf(5) lists the settings with their defaults');
+    assert.match(config.stdout, /HTTPS_PROXY[\s\S]{0,200}CONNECT/, 'and explains them as the configuration template does');
   });
 
   it('gives Ganeti an OS definition that deploys an image', async () => {
