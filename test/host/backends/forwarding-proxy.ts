@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { listenOnLoopback } from '../../support/loopback-server.ts';
 
 /**
  * A real HTTP proxy on 127.0.0.1, as small as a proxy can be: it forwards
@@ -19,7 +20,6 @@ export interface ForwardingProxy {
 export async function startForwardingProxy(): Promise<ForwardingProxy> {
   const seen: string[] = [];
   const authorizations: string[] = [];
-  const sockets = new Set<Socket>();
   const record = (method: string | undefined, target: string | undefined, headers: IncomingHttpHeaders) => {
     seen.push(`${method} ${target}`);
     authorizations.push(headers['proxy-authorization'] ?? '');
@@ -53,23 +53,9 @@ export async function startForwardingProxy(): Promise<ForwardingProxy> {
     // A server it cannot reach is answered as proxies do, with 502.
     upstream.on('error', () => (connected ? end() : client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')));
     client.on('error', end);
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
+    // The tunnel lives as long as the client's connection, which close() destroys.
+    client.on('close', () => upstream.destroy());
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    authorizations,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${listener.port}`, seen, authorizations, close: listener.close };
 }

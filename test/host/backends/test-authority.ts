@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { listenOnLoopback } from '../../support/loopback-server.ts';
 
 /**
  * Certificate authorities made with openssl for a test, and an https server
@@ -47,25 +47,12 @@ export interface TlsServer {
 
 /** Serves each of `files` at its path over https, with the certificate signerCa signed; anything else is 404. */
 export async function startTlsServer(files: Readonly<Record<string, Buffer>>, authorities: TestAuthorities): Promise<TlsServer> {
-  const sockets = new Set<Socket>();
   const server: Server = createServer({ cert: await readFile(authorities.serverCert), key: await readFile(authorities.serverKey) }, (req, res) => {
     const body = files[req.url ?? ''];
     if (body === undefined) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-length': body.length });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server);
+  return { url: `https://127.0.0.1:${listener.port}`, close: listener.close };
 }
