@@ -100,7 +100,8 @@ function openTunnel(proxy: HttpProxy, target: URL, signal: AbortSignal, stallMs:
       req.setTimeout(0);
       if (res.statusCode === 200) return resolve(socket);
       socket.destroy();
-      reject(new Error(`the proxy ${proxy.url} refused to open a tunnel to ${authority} (${res.statusCode} ${res.statusMessage ?? ''})`.replace(' )', ')')));
+      const answer = [res.statusCode, res.statusMessage].filter((part) => part !== undefined && part !== '').join(' ');
+      reject(new Error(`the proxy ${proxy.url} refused to open a tunnel to ${authority} (${answer})`));
     });
     req.on('error', reject);
     req.end();

@@ -4,6 +4,7 @@ import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
+import { failureReason } from './request-failure.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
@@ -80,24 +81,6 @@ async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal,
   }
 }
 
-/** Node's codes for a server certificate that no trusted authority signed. */
-const UNTRUSTED_CERTIFICATE = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
-/** Node's message, and for an untrusted certificate what the operator can do about it. */
-function failureReason(error: NodeJS.ErrnoException, caBundle: string | undefined): string {
-  if (error.code === undefined || !UNTRUSTED_CERTIFICATE.has(error.code)) return error.message;
-  const trusted = caBundle === undefined ? "the system's certificate authorities" : `the certificate authorities of CA_BUNDLE ${caBundle}`;
-  const remedy = caBundle === undefined ? '; if your own authority signed it, set CA_BUNDLE to its PEM file' : '';
-  return `the server's certificate is not signed by ${trusted} (${error.message})${remedy}`;
-}
 
 function isSuccess(response: IncomingMessage): boolean {
   const status = response.statusCode ?? 0;

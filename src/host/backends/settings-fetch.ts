@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import type { HttpSettings } from '../../../machines/host/plan.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
+import { failureReason } from './request-failure.ts';
+import type { IncomingMessage } from 'node:http';
+import { SnfImageError } from '../../errors.ts';
 
 /** Statuses whose response has no body, which Response refuses to be given one. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
@@ -18,7 +21,14 @@ export function fetchWithHttpSettings(http: HttpSettings): typeof globalThis.fet
     const url = input instanceof Request ? input.url : String(input);
     const signal = init?.signal ?? new AbortController().signal;
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
-    const response = await sendRequest(url, { method: 'GET', signal, stallMs: DEFAULT_DOWNLOAD_STALL_SECONDS * 1000, http, headers });
+    let response: IncomingMessage;
+    try {
+      response = await sendRequest(url, { method: 'GET', signal, stallMs: DEFAULT_DOWNLOAD_STALL_SECONDS * 1000, http, headers });
+    } catch (error) {
+      // The callers put the message in their own sentence; an untrusted certificate's says what to do.
+      if ((error as Error).name === 'AbortError' || error instanceof SnfImageError) throw error;
+      throw new Error(failureReason(error as NodeJS.ErrnoException, http.caBundle), { cause: error });
+    }
     const status = response.statusCode ?? 0;
     const body = NULL_BODY.has(status) ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
     if (body === null) response.destroy();

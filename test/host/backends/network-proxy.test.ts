@@ -150,7 +150,11 @@ describe('config_url and os_answer_file through the same settings', () => {
 
   it('reads os_answer_file with the settings, and refuses a server CA_BUNDLE did not sign', async () => {
     assert.equal(await readAnswerFile(`${tls.url}/unattend.xml`, fetchWithHttpSettings({ noProxy: [], caBundle: authorities.signerCa }), signal), '<unattend/>');
-    await assert.rejects(readAnswerFile(`${tls.url}/unattend.xml`, fetchWithHttpSettings({ noProxy: [], caBundle: authorities.otherCa }), signal), AnswerFileUnavailable);
+    await assert.rejects(readAnswerFile(`${tls.url}/unattend.xml`, fetchWithHttpSettings({ noProxy: [], caBundle: authorities.otherCa }), signal), (error: unknown) => {
+      assert.ok(error instanceof AnswerFileUnavailable);
+      assert.match(error.message, /could not be read: the server's certificate is not signed by the certificate authorities of CA_BUNDLE /);
+      return true;
+    });
   });
 });
 
