@@ -115,6 +115,15 @@ describe('the snf-image Debian package', { timeout: 1_800_000 }, () => {
     ns = undefined;
   });
 
+  it("ships the helper program and recipe a checkout builds from, so `helper build` finds the checkout's cached image", async () => {
+    // The Ganeti step above bundled the checkout's helper program (findDeployableImage); the helper's cache key hashes these files.
+    const shared = ['dist/helper/snf-image-helper.mjs', 'dist/helper/snf-image-helper.snapshot.cjs'];
+    for (const dir of ['helper-image', 'src/helper-image']) for (const name of await readdir(join(REPO_DIR, dir))) shared.push(join(dir, name));
+    for (const path of shared) {
+      assert.ok((await readFile(join('/usr/share/snf-image', path))).equals(await readFile(join(REPO_DIR, path))), `${path} is the checkout's`);
+    }
+  });
+
   it('is purged leaving nothing behind', async () => {
     await purgePackage();
     const listed = await execa('dpkg', ['-L', 'snf-image'], { reject: false });
