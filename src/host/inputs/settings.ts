@@ -50,13 +50,8 @@ const hostList = z.string().transform((v) => v.split(/[\s,]+/).filter((w) => w !
 /** An http:// proxy URL; its user and password, if any, are kept apart as a secret. */
 const proxyUrl = z.string().transform((v, context): HttpProxy | undefined => {
   if (v.trim() === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(v.trim());
-  } catch {
-    url = new URL('invalid:');
-  }
-  if (url.protocol !== 'http:' || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
+  const url = URL.canParse(v.trim()) ? new URL(v.trim()) : undefined;
+  if (url === undefined || url.protocol !== 'http:' || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
     context.addIssue({ code: 'custom', message: 'use http://HOST:PORT, with USER:PASSWORD@ before HOST if the proxy asks for them (an https:// proxy is not supported)' });
     return z.NEVER;
   }
