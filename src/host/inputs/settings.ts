@@ -10,8 +10,8 @@ import { Secret } from '../../effects/secret.ts';
  * The settings an operator puts in the configuration file (or a variant
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
- * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY, HTTPS_PROXY, NO_PROXY, CA_BUNDLE). As in snf-image (`: ${VAR:=default}`), an empty
- * value means the default, except for DEFAULT_NIC_CONFIG, where empty means
+ * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY, HTTPS_PROXY, NO_PROXY,
+ * CA_BUNDLE). As in snf-image (`: ${VAR:=default}`), an empty value means the default, except for DEFAULT_NIC_CONFIG, where empty means
  * "leave the default NIC unconfigured".
  */
 export class InvalidSettingError extends SnfImageError {
@@ -133,13 +133,13 @@ export const SETTINGS = {
   TRACE_DIR: setting('/var/log/snf-image/traces', text),
   /** create removes the traces in TRACE_DIR older than this (src/host/prune-traces.ts). */
   TRACE_MAX_AGE: setting('30d', duration),
-  /** The proxy for http:// images (curl's http_proxy; snf-image passed it in CURL as -x). */
+  /** The proxy for http:// downloads: images, config_url, os_answer_file (snf-image passed it in CURL as -x). */
   HTTP_PROXY: setting('', proxyUrl),
-  /** The proxy for https:// images, reached with CONNECT. */
+  /** The proxy for https:// downloads, reached with CONNECT. */
   HTTPS_PROXY: setting('', proxyUrl),
-  /** Hosts the images are fetched from directly, past the proxies. */
+  /** Hosts downloaded from directly, past the proxies. */
   NO_PROXY: setting('', hostList),
-  /** The certificate authorities https images are checked against, in place of the system's (curl's --cacert). */
+  /** The certificate authorities https servers are checked against, in place of the system's (curl's --cacert). */
   CA_BUNDLE: setting('', optionalText),
   /** Seconds to wait for a config_url answer. */
   CONFIG_URL_TIMEOUT: setting('60', duration),
