@@ -11,8 +11,9 @@ import { Secret } from '../../effects/secret.ts';
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
  * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY, HTTPS_PROXY, NO_PROXY,
- * CA_BUNDLE). As in snf-image (`: ${VAR:=default}`), an empty value means the default, except for DEFAULT_NIC_CONFIG, where empty means
- * "leave the default NIC unconfigured".
+ * CA_BUNDLE). As in snf-image (`: ${VAR:=default}`), an empty value means
+ * the default, except for DEFAULT_NIC_CONFIG, where empty means "leave the
+ * default NIC unconfigured".
  */
 export class InvalidSettingError extends SnfImageError {
   override readonly name = 'InvalidSettingError';
