@@ -4,6 +4,7 @@ import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
+import { failureReason } from './request-failure.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
@@ -72,12 +73,14 @@ function requireHttp(url: string): void {
 
 async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
   try {
-    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
+    return await sendRequest(url, { method, signal, stallMs: (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000, http: config.http });
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
-    throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
+    if (error instanceof SnfImageError) throw error;
+    throw new ImageDownloadFailed(printableUrl(url), failureReason(error as NodeJS.ErrnoException, config.http?.caBundle));
   }
 }
+
 
 function isSuccess(response: IncomingMessage): boolean {
   const status = response.statusCode ?? 0;

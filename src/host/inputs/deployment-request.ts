@@ -9,7 +9,9 @@
  *
  * `env` is the process environment as Ganeti gives it; `files` reads the
  * configuration and looks at disk paths (realInputFiles in production, a map
- * in tests); `fetch` fetches config_url (globalThis.fetch in production).
+ * in tests); `fetch` fetches config_url (globalThis.fetch in production),
+ * unless HTTP_PROXY, HTTPS_PROXY, NO_PROXY or CA_BUNDLE is set, which
+ * globalThis.fetch cannot follow (src/host/backends/settings-fetch.ts).
  * The configuration is /etc/default/snf-image overlaid by
  * /etc/snf-image/snf-image.conf, or only the file named by
  * SNF_IMAGE_CONFIG_FILE when that is set.
@@ -42,6 +44,8 @@
  */
 import { configFilePaths, readConfigFiles } from './config-file.ts';
 import { fetchConfigUrl } from './config-url.ts';
+import { httpSettingsOf } from './http-settings.ts';
+import { fetchWithHttpSettings } from '../backends/settings-fetch.ts';
 import { checkOsApiVersion, readGanetiInstance, type Environment, type GanetiInstance } from './ganeti-env.ts';
 import type { InputFiles } from './input-files.ts';
 import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type SourcedParameters } from './os-parameters.ts';
@@ -89,7 +93,9 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
   let parameters: SourcedParameters = mergeLayers([parametersFromSettings(settingsLayer), readOsParameterEnv(env)]);
   const configUrl = toOsParameters(parameters).config_url;
   if (configUrl !== undefined && configUrl !== '') {
-    const fromUrl = await fetchConfigUrl(configUrl, { fetch, timeoutSeconds: config.CONFIG_URL_TIMEOUT }, warnings);
+    const http = httpSettingsOf(config);
+    const fetchThrough = http === undefined ? fetch : fetchWithHttpSettings(http);
+    const fromUrl = await fetchConfigUrl(configUrl, { fetch: fetchThrough, timeoutSeconds: config.CONFIG_URL_TIMEOUT }, warnings);
     parameters = mergeLayers([parameters, fromUrl]);
   }
   checkPasswordConflict(parameters);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../../support/loopback-server.ts';
 
 /**
  * A real HTTP server on 127.0.0.1 serving one image in the ways the network
@@ -26,7 +27,6 @@ export interface ImageServer {
 export const SIGNED_QUERY = 'X-Amz-Signature=0a1b2c&X-Amz-Expires=300&name=a%20b';
 
 export async function startImageServer(image: Buffer): Promise<ImageServer> {
-  const sockets = new Set<Socket>();
   const stalled = new Set<Socket>();
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/stall.img') && req.socket) {
@@ -35,21 +35,8 @@ export async function startImageServer(image: Buffer): Promise<ImageServer> {
     }
     serve(image, req, res);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stalledConnections: () => stalled.size,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${listener.port}`, stalledConnections: () => stalled.size, close: listener.close };
 }
 
 function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
