@@ -8,6 +8,7 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   deploy: () => import('./deploy.ts'),
   'helper-compare': () => import('./helper-compare.ts'),
   accelerator: () => import('./accelerator.ts'),
+  concurrent: () => import('./concurrent.ts'),
 };
 
 const requested = process.argv.slice(2);

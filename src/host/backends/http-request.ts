@@ -41,7 +41,8 @@ function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stal
       response?.destroy(error);
       req.destroy(error);
     });
-    req.on('error', reject);
+    // Once the headers are in, an error of the request is the body's: bytes past Content-Length show only here.
+    req.on('error', (error) => (response ? response.destroy(error) : reject(error)));
     req.end();
   });
 }

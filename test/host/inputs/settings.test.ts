@@ -58,6 +58,7 @@ describe('settings', () => {
       TRACE_DIR: '/var/log/snf-image/traces',
       TRACE_MAX_AGE: 2592000,
       CONFIG_URL_TIMEOUT: 60,
+      DOWNLOAD_STALL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
       QEMU_NBD: ['qemu-nbd'],
       LOSETUP: ['losetup'],
