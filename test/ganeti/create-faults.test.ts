@@ -244,7 +244,7 @@ describe('create under faults, started as Ganeti starts it', { skip: process.get
 
   it('refuses a destination smaller than the image, writing nothing', async (t) => {
     const n = await node('too-small', { diskBytes: 1 * MiB });
-    t.diagnostic(await assertFailedCleanly(await (await n.start()).exited, n, /^the image does not fit disk /));
+    t.diagnostic(await assertFailedCleanly(await (await n.start()).exited, n, /the image does not fit disk .*: it holds 1048576 bytes and the image needs at least 3145728; make the disk bigger$/));
     assert.ok((await readFile(n.disk)).every((b) => b === 0), 'the disk is untouched');
   });
 
@@ -266,7 +266,7 @@ describe('create under faults, started as Ganeti starts it', { skip: process.get
 
   it('fails with a sentence naming QEMU when the program is not there', async (t) => {
     const n = await node('no-qemu');
-    t.diagnostic(await assertFailedCleanly(await (await n.start({ config: { QEMU: '/nonexistent/qemu-system-x86_64' } })).exited, n, /\/nonexistent\/qemu-system-x86_64/));
+    t.diagnostic(await assertFailedCleanly(await (await n.start({ config: { QEMU: '/nonexistent/qemu-system-x86_64' } })).exited, n, /^\/nonexistent\/qemu-system-x86_64 does not exist: install it, or correct the configuration setting that names it$/));
     await rerunSucceeds(n);
   });
 
@@ -283,7 +283,7 @@ describe('create under faults, started as Ganeti starts it', { skip: process.get
   for (const tool of ['mke2fs', 'setpriv']) {
     it(`fails with a sentence naming ${tool} when it is not on PATH`, async (t) => {
       const n = await node(`no-${tool}`);
-      t.diagnostic(await assertFailedCleanly(await (await n.start({ path: await pathWithout(n, tool) })).exited, n, new RegExp(tool)));
+      t.diagnostic(await assertFailedCleanly(await (await n.start({ path: await pathWithout(n, tool) })).exited, n, new RegExp(`${tool} was not found on PATH: install it on this node`)));
       await rerunSucceeds(n);
     });
   }
