@@ -3,6 +3,7 @@
 // as Ganeti starts create (test/ganeti/support/concurrent-creates.ts, which
 // the concurrency test checks for success and separation). Prints wall time
 // and peak memory (VmHWM of the create process and of its qemu) side by side.
+import { rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
@@ -24,6 +25,8 @@ export async function run(): Promise<void> {
   };
   const one = await batch(1);
   const four = await batch(4);
+  // Four disks of the fixture's size: not worth keeping between runs.
+  await rm(join(WORK_DIR, 'concurrent'), { recursive: true, force: true });
 
   console.log('snf-image create, Debian 12 fixture onto file disks, real helper VM under TCG (HELPER_MEMORY 512 MiB)');
   console.log(`load average (1 min) over the batch: one ${one.load}, four ${four.load}`);

@@ -42,7 +42,10 @@ export async function leftovers(run: CreateFootprint, options: LeftoverOptions =
     if (pid !== '') found.push(`/dev/${nbd} is attached (qemu-nbd pid ${pid.trim()})`);
   }
   for (const line of (await readFile('/proc/self/mountinfo', 'utf8')).split('\n')) {
-    const [, , , , mountPoint = '', , , , , source = ''] = line.split(' ');
+    // ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS
+    const [before = '', after = ''] = line.split(' - ');
+    const mountPoint = before.split(' ')[4] ?? '';
+    const source = after.split(' ')[1] ?? '';
     const ours = mountPoint.startsWith(run.runDir) || mountPoint.startsWith(run.tmpdir) || source === run.disk;
     if (ours && !run.ownMounts?.includes(mountPoint)) found.push(`${source} is mounted on ${mountPoint}`);
   }
