@@ -208,7 +208,9 @@ describe('create under faults, started as Ganeti starts it', { skip: process.get
     before(async () => {
       helperDir = await ensureHelperImage({ log: createLogger('warn') });
       guestImage = await debianGuestImage();
-      const backing = join(base, 'loop-backing.img');
+      // In the node's directory, so that a loop device left on it would be found.
+      await mkdir(join(base, 'real'), { recursive: true });
+      const backing = join(base, 'real', 'loop-backing.img');
       await writeFile(backing, '');
       await truncate(backing, (await stat(guestImage)).size + 256 * MiB);
       loop = execFileSync('losetup', ['--find', '--show', backing], { encoding: 'utf8' }).trim();

@@ -27,7 +27,7 @@ export async function leftovers(run: CreateFootprint, options: LeftoverOptions =
   const self = String(process.pid);
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p) && p !== self)) {
     const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
-    if ([run.runDir, run.disk, run.tmpdir].some((path) => cmdline.includes(path))) found.push(`process ${pid} is still running: ${cmdline.slice(0, 200)}`);
+    if ([run.runDir, run.tmpdir].some((path) => cmdline.includes(path)) || namesPath(cmdline, run.disk)) found.push(`process ${pid} is still running: ${cmdline.slice(0, 200)}`);
     for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
       if (target === run.disk || target.startsWith(`${run.runDir}/`) || target.startsWith(`${run.tmpdir}/`)) found.push(`process ${pid} (${cmdline.slice(0, 80)}) has ${target} open`);
@@ -53,6 +53,11 @@ export async function leftovers(run: CreateFootprint, options: LeftoverOptions =
   // tsx keeps its compile cache there on purpose (tsx-UID), as it does in /tmp on a node.
   for (const name of await readdir(run.tmpdir).catch(() => [])) if (!/^tsx-\d+$/.test(name)) found.push(`${run.tmpdir}/${name} was left in TMPDIR`);
   return found;
+}
+
+/** Whether a command line names `path` itself (`file=/dev/loop1,...` names /dev/loop1, not /dev/loop10). */
+function namesPath(cmdline: string, path: string): boolean {
+  return new RegExp(`(^|[\\s=])${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s,])`).test(cmdline);
 }
 
 export interface LeftoverOptions {
