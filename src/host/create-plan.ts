@@ -17,8 +17,8 @@ export async function validateCreate(ports: {
   readonly fetch: typeof globalThis.fetch;
   readonly log: Logger;
   readonly backendsConfigDir?: string;
-}): Promise<CreatePlan> {
-  const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch });
+}, signal?: AbortSignal): Promise<CreatePlan> {
+  const request = await loadDeploymentRequest({ env: ports.env, files: realInputFiles, fetch: ports.fetch, ...(signal ? { signal } : {}) });
   const { config, parameters, image, disks } = request;
   const warnings = [...request.warnings];
   const backendsConfigDir = ports.backendsConfigDir ?? DEFAULT_BACKENDS_CONFIG_DIR;
@@ -32,7 +32,7 @@ export async function validateCreate(ports: {
     helperTimeouts: { bootMs: config.HELPER_BOOT_TIMEOUT * 1000, softMs: config.HELPER_SOFT_TIMEOUT * 1000, hardMs: config.HELPER_HARD_TIMEOUT * 1000 },
     image: { id: image.id, format: image.format, ...(parameters.img_checksum ? { checksum: parameters.img_checksum } : {}) },
     disk: disks[0]!.target,
-    backends: { imageDir, backendsConfigDir, ...(http ? { http } : {}) },
+    backends: { imageDir, backendsConfigDir, downloadStallSeconds: config.DOWNLOAD_STALL_TIMEOUT, ...(http ? { http } : {}) },
     helper: {
       boot: { setting: config.HELPER_ACCEL, qemu: config.QEMU, machine: config.HELPER_MACHINE_TYPE, helperDir: config.HELPER_DIR, memoryMiB: config.HELPER_MEMORY },
       user: config.HELPER_USER,

@@ -84,7 +84,8 @@ function awaitResponse(req: ClientRequest, stallMs: number): Promise<IncomingMes
       response?.destroy(error);
       req.destroy(error);
     });
-    req.on('error', reject);
+    // Once the headers are in, an error of the request is the body's: bytes past Content-Length show only here.
+    req.on('error', (error) => (response ? response.destroy(error) : reject(error)));
     req.end();
   });
 }

@@ -92,6 +92,9 @@ function contentLength(response: IncomingMessage): number | undefined {
   return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
 }
 
+/** Node's parser errors for bytes after the end of an answer (Content-Length reached, or the last chunk). */
+const BYTES_PAST_THE_ANSWER = new Set(['HPE_CLOSED_CONNECTION', 'HPE_INVALID_CONSTANT']);
+
 /**
  * The response body as a ByteSource. A connection that closes before the
  * body is complete (short of Content-Length, or inside a chunked body) makes
@@ -113,6 +116,9 @@ function responseSource(url: string, response: IncomingMessage, size: number | u
         } catch (error) {
           if ((error as Error).name === 'AbortError') throw error;
           const code = (error as NodeJS.ErrnoException).code;
+          if (code !== undefined && BYTES_PAST_THE_ANSWER.has(code)) {
+            throw new ImageDownloadFailed(url, `the server sent more bytes than ${size === undefined ? 'its chunked encoding' : `the ${size}`} announced (${code}): what it serves is not the image it describes`);
+          }
           const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
           throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
         }

@@ -1,7 +1,7 @@
 /**
  * The host side's inputs, read and validated in one place.
  *
- *   loadDeploymentRequest({ env, files, fetch }): Promise<DeploymentRequest>
+ *   loadDeploymentRequest({ env, files, fetch, signal? }): Promise<DeploymentRequest>
  *     for `create`: the Ganeti OS API 20 environment, the configuration files,
  *     the variant, the OS parameters and config_url, merged and checked.
  *   verifyParameters({ env, files }): Promise<VerifyResult>
@@ -76,13 +76,15 @@ export interface LoadInputs {
   readonly env: Environment;
   readonly files: InputFiles;
   readonly fetch: typeof globalThis.fetch;
+  /** Stops the config_url fetch when the run is aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface VerifyResult {
   readonly warnings: readonly string[];
 }
 
-export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): Promise<DeploymentRequest> {
+export async function loadDeploymentRequest({ env, files, fetch, signal }: LoadInputs): Promise<DeploymentRequest> {
   const warnings: string[] = [];
   checkOsApiVersion(env);
   const settingsLayer = await readSettingsLayers(env, files);
@@ -95,7 +97,7 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
   if (configUrl !== undefined && configUrl !== '') {
     const http = httpSettingsOf(config);
     const fetchThrough = http === undefined ? fetch : fetchWithHttpSettings(http);
-    const fromUrl = await fetchConfigUrl(configUrl, { fetch: fetchThrough, timeoutSeconds: config.CONFIG_URL_TIMEOUT }, warnings);
+    const fromUrl = await fetchConfigUrl(configUrl, { fetch: fetchThrough, timeoutSeconds: config.CONFIG_URL_TIMEOUT, ...(signal ? { signal } : {}) }, warnings);
     parameters = mergeLayers([parameters, fromUrl]);
   }
   checkPasswordConflict(parameters);

@@ -10,10 +10,10 @@ import { Secret } from '../../effects/secret.ts';
  * The settings an operator puts in the configuration file (or a variant
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
- * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY, HTTPS_PROXY, NO_PROXY,
- * CA_BUNDLE). As in snf-image (`: ${VAR:=default}`), an empty value means
- * the default, except for DEFAULT_NIC_CONFIG, where empty means "leave the
- * default NIC unconfigured".
+ * CONFIG_URL_TIMEOUT, DOWNLOAD_STALL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY,
+ * HTTPS_PROXY, NO_PROXY, CA_BUNDLE). As in snf-image (`: ${VAR:=default}`),
+ * an empty value means the default, except for DEFAULT_NIC_CONFIG, where
+ * empty means "leave the default NIC unconfigured".
  */
 export class InvalidSettingError extends SnfImageError {
   override readonly name = 'InvalidSettingError';
@@ -144,6 +144,8 @@ export const SETTINGS = {
   CA_BUNDLE: setting('', optionalText),
   /** Seconds to wait for a config_url answer. */
   CONFIG_URL_TIMEOUT: setting('60', duration),
+  /** Seconds an http(s) image source may send nothing, before or during the download, before create fails. */
+  DOWNLOAD_STALL_TIMEOUT: setting('60', duration),
   /** The helper's qemu; snf-image called it KVM, which is read when QEMU is not set. */
   QEMU: setting('qemu-system-x86_64', command),
   QEMU_NBD: setting('qemu-nbd', command),

@@ -13,13 +13,15 @@ import { listenOnLoopback } from '../../support/loopback-server.ts';
  *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
  *   /reset.img            Content-Length, half the image, then a TCP reset
  *   /short.img            Content-Length, half the image, then an orderly close
+ *   /long.img             Content-Length of half the image, then the whole image
+ *   /head-stall.img       HEAD held without an answer until the client goes; GET as /image.img
  *   /moved.img            a redirect to /image.img
  *   /empty-chunked.img    no bytes at all, without Content-Length
  * Anything else is 404.
  */
 export interface ImageServer {
   readonly url: string;
-  /** Connections still held open by /stall.img: 0 once those clients have gone. */
+  /** Connections still held open by /stall.img or a HEAD of /head-stall.img: 0 once those clients have gone. */
   stalledConnections(): number;
   close(): Promise<void>;
 }
@@ -29,7 +31,8 @@ export const SIGNED_QUERY = 'X-Amz-Signature=0a1b2c&X-Amz-Expires=300&name=a%20b
 export async function startImageServer(image: Buffer): Promise<ImageServer> {
   const stalled = new Set<Socket>();
   const server = createServer((req, res) => {
-    if (req.url?.startsWith('/stall.img') && req.socket) {
+    const held = req.url?.startsWith('/stall.img') || (req.url?.startsWith('/head-stall.img') && req.method === 'HEAD');
+    if (held && req.socket) {
       stalled.add(req.socket);
       req.socket.on('close', () => stalled.delete(req.socket));
     }
@@ -64,6 +67,15 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
     case '/short.img':
       res.writeHead(200, { 'content-length': image.length });
       return void (head ? res.end() : sendSlowly(res, image, half, 'close'));
+    case '/long.img':
+      if (head) return void res.writeHead(200, { 'content-length': half }).end();
+      // Past Node's own bookkeeping, which would not send more than it announced.
+      req.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${half}\r\nconnection: close\r\n\r\n`);
+      return void req.socket.end(image);
+    case '/head-stall.img':
+      if (head) return;
+      res.writeHead(200, { 'content-length': image.length });
+      return void sendSlowly(res, image, image.length, 'end');
     case '/drop-chunked.img':
       res.writeHead(200);
       return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));

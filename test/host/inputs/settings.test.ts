@@ -62,6 +62,7 @@ describe('settings', () => {
       NO_PROXY: [],
       CA_BUNDLE: undefined,
       CONFIG_URL_TIMEOUT: 60,
+      DOWNLOAD_STALL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
       QEMU_NBD: ['qemu-nbd'],
       LOSETUP: ['losetup'],
