@@ -9,6 +9,8 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   'helper-compare': () => import('./helper-compare.ts'),
   'helper-sandbox': () => import('./helper-sandbox.ts'),
   accelerator: () => import('./accelerator.ts'),
+  'package-startup': () => import('./package-startup.ts'),
+  concurrent: () => import('./concurrent.ts'),
 };
 
 const requested = process.argv.slice(2);

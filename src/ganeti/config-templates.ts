@@ -60,6 +60,18 @@ export function configFileText(): string {
 # Where the local back-end finds images (img_id=NAME).
 #IMAGE_DIR=/var/lib/snf-image
 
+# How http(s) images (img_id=URL), config_url and os_answer_file are fetched:
+# what snf-image's CURL took as curl options. A proxy is http://HOST:PORT, http://USER:PASSWORD@HOST:PORT
+# if it asks for them; https images go through HTTPS_PROXY in a CONNECT
+# tunnel. NO_PROXY lists the hosts reached directly: names (each covers its
+# subdomains), addresses, either with :PORT, or * for every host.
+#HTTP_PROXY=
+#HTTPS_PROXY=
+#NO_PROXY=
+# A PEM file of the certificate authorities an https server's certificate
+# must be signed by, in place of the system's (curl's --cacert).
+#CA_BUNDLE=
+
 # Variants (-o snf-image+NAME read VARIANTS_DIR/NAME.conf).
 #VARIANTS_DIR=/etc/ganeti/snf-image/variants
 `;
@@ -75,4 +87,12 @@ export function defaultVariantText(): string {
 
 export function variantsListText(): string {
   return 'default\n';
+}
+
+/** The local back-end's own file, /etc/snf-image/backends/src/local.conf (src/host/backends/local-source-conf.ts). */
+export function localSourceConfText(): string {
+  return `# The local source back-end's configuration. Its IMAGE_DIR, when set,
+# wins over the one in ${CONFIG_FILE}.
+#IMAGE_DIR=/var/lib/snf-image
+`;
 }

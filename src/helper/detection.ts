@@ -93,8 +93,7 @@ async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number
 async function identifyBsdSlice(deps: DetectionDeps, disk: string, partition: Partition): Promise<{ osFamily: OsFamily; rootPartition?: number } | undefined> {
   const osFamily = ({ a6: 'openbsd', a9: 'netbsd' } as const)[partition.type as 'a6' | 'a9'];
   if (!osFamily) return undefined;
-  const { stdout } = await deps.processes.run('blockdev', ['--getsz', disk], { signal: deps.signal });
-  const { label, slice } = await readBsdLayout(disk, Number(stdout.trim()));
+  const { label, slice } = await readBsdLayout(disk, (await blockDeviceBytes(disk)) / 512);
   const numbers = linuxPartitionNumbers(label, slice);
   for (const p of label.partitions.filter((p) => p.fstype === FS_BSDFFS && numbers.has(p.letter))) {
     const number = numbers.get(p.letter)!;

@@ -15,6 +15,9 @@ const ALIGNMENT_SECTORS = 2048;
 const MBR_SWAP = '82';
 const MBR_EXTENDED = '5';
 const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
+export const GPT_FREEBSD_SWAP = '516E7CB5-6ECF-11D6-8FF8-00022D09712B';
+/** The GPT name FreeBSD's own VM images give their swap partition; its fstab line names it /dev/gpt/swapfs. */
+const FREEBSD_SWAP_NAME = 'swapfs';
 
 /**
  * Grows the partition the image's filesystem is on to the end of the (now
@@ -27,7 +30,6 @@ const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
 export const fixPartitionTable: Task = declareTask({
   name: 'FixPartitionTable',
   priority: 10,
-  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
@@ -63,7 +65,7 @@ export const fixPartitionTable: Task = declareTask({
     if (container) await sfdisk.resize(container.number, containerEnd - container.start + 1);
     await sfdisk.resize(target.number, layout.dataEnd - target.start + 1);
     if (layout.newExtended) await sfdisk.append(layout.newExtended.start, lastUsable - layout.newExtended.start + 1, MBR_EXTENDED);
-    if (layout.swap) await sfdisk.append(layout.swap.start, lastUsable - layout.swap.start + 1, table.label === 'gpt' ? GPT_LINUX_SWAP : MBR_SWAP);
+    if (layout.swap) await sfdisk.append(layout.swap.start, lastUsable - layout.swap.start + 1, ...swapType(table, family, swap!.number));
     await partitionsOf(ctx).refresh(disk);
     if (!swap) return;
     const made = (await readPartitionTable(ctx.processes, disk)).partitions.find((p) => p.start === layout.swap!.start);
@@ -73,6 +75,14 @@ export const fixPartitionTable: Task = declareTask({
     return { SWAP_PARTITION: partitionsOf(ctx).path(disk, swap.number) };
   },
 });
+
+/** The swap partition's type, and for FreeBSD a name no other partition has (swapfs, else swapfs<N>). */
+function swapType(table: PartitionTable, family: string | undefined, number: number): [type: string, name?: string] {
+  if (table.label !== 'gpt') return [MBR_SWAP];
+  if (family !== 'freebsd') return [GPT_LINUX_SWAP];
+  const taken = table.partitions.some((p) => p.name === FREEBSD_SWAP_NAME);
+  return [GPT_FREEBSD_SWAP, taken ? `${FREEBSD_SWAP_NAME}${number}` : FREEBSD_SWAP_NAME];
+}
 
 interface SwapRequest {
   readonly number: number;
@@ -153,8 +163,8 @@ class Sfdisk {
     return this.#run(['--relocate', 'gpt-bak-std'], '');
   }
 
-  append(start: number, sectors: number, type: string) {
-    return this.#run(['--append'], `${start},${sectors},${type}\n`);
+  append(start: number, sectors: number, type: string, name?: string) {
+    return this.#run(['--append'], `start=${start}, size=${sectors}, type=${type}${name ? `, name="${name}"` : ''}\n`);
   }
 
   async #run(args: string[], script: string) {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
@@ -44,19 +44,29 @@ export const mountImage: Task = declareTask({
     const root = partitionsOf(ctx).path(disk, rootNumber);
     if (!partitionExists(disk, rootNumber)) throw new SnfImageError(`The root partition ${root} does not exist: check the ROOT_PARTITION property (${rootNumber})`);
     const target = await mkdtemp(join(tmpdir(), 'snf-image-target-'));
-    const family = envText(ctx.env, 'PROPERTY_OSFAMILY') ?? '';
-    if (/bsd$/.test(family)) {
-      // Only the root: a BSD fstab names disklabel devices (/dev/wd0a) Linux has no names for.
-      await mountsOf(ctx).mount(await ufsMountRequest(ctx.processes, root, family, target, 'rw'));
-      await assertMountedReadWrite(target);
-      return { TARGET: target };
+    try {
+      await mountGuest(ctx, disk, root, target);
+    } catch (error) {
+      // A root that could not be mounted leaves no directory behind; a mounted one stays (rmdir fails) for the unmounting.
+      await rmdir(target).catch(() => undefined);
+      throw error;
     }
-    const fstype = await filesystemType(ctx.processes, root);
-    await mountsOf(ctx).mount(fstype === 'ntfs' ? { device: root, mountpoint: target, fstype: 'ntfs-3g', options: [...GUEST_OPTIONS, 'windows_names'] } : { device: root, mountpoint: target, options: GUEST_OPTIONS });
-    if (family === 'linux') await mountFstabEntries(ctx, disk, target);
     return { TARGET: target };
   },
 });
+
+async function mountGuest(ctx: TaskContext, disk: string, root: string, target: string): Promise<void> {
+  const family = envText(ctx.env, 'PROPERTY_OSFAMILY') ?? '';
+  if (/bsd$/.test(family)) {
+    // Only the root: a BSD fstab names disklabel devices (/dev/wd0a) Linux has no names for.
+    await mountsOf(ctx).mount(await ufsMountRequest(ctx.processes, root, family, target, 'rw'));
+    await assertMountedReadWrite(target);
+    return;
+  }
+  const fstype = await filesystemType(ctx.processes, root);
+  await mountsOf(ctx).mount(fstype === 'ntfs' ? { device: root, mountpoint: target, fstype: 'ntfs-3g', options: [...GUEST_OPTIONS, 'windows_names'] } : { device: root, mountpoint: target, options: GUEST_OPTIONS });
+  if (family === 'linux') await mountFstabEntries(ctx, disk, target);
+}
 
 async function mountFstabEntries(ctx: TaskContext, disk: string, target: string): Promise<void> {
   const guest = new GuestRoot(target);

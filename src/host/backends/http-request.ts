@@ -1,20 +1,43 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { HttpProxy, HttpSettings } from '../../../machines/host/plan.ts';
+import { readCaBundle } from './ca-bundle.ts';
+import { proxyFor, unbracketed } from './proxy-route.ts';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
+
+/** What a request is, and how it goes out: the stall limit, and the proxies and certificate authorities of HttpSettings. */
+export interface RequestOptions {
+  readonly method: 'HEAD' | 'GET';
+  readonly signal: AbortSignal;
+  readonly stallMs: number;
+  readonly http?: HttpSettings | undefined;
+  /** Headers besides Accept-Encoding: identity, which every request sends. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A request with CA_BUNDLE's certificates read. */
+interface Route extends RequestOptions {
+  readonly ca: string | undefined;
+}
 
 /**
  * Sends a bodiless request and resolves with the response once its headers
  * are in, following redirects as curl -L does. node:http rather than fetch:
  * its responses are Node streams, which move a multi-gigabyte body with far
- * less work per chunk than fetch's web streams. Network failures reject with
- * the error Node gives (its code says what happened: ECONNREFUSED, ...).
+ * less work per chunk than fetch's web streams, and it lets a request go
+ * through a proxy, which Node 20's fetch does not. Network failures reject
+ * with the error Node gives (its code says what happened: ECONNREFUSED,
+ * UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...).
  */
-export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
+export async function sendRequest(url: string, options: RequestOptions): Promise<IncomingMessage> {
+  const route: Route = { ...options, ca: options.http?.caBundle === undefined ? undefined : await readCaBundle(options.http.caBundle) };
   let current = new URL(url);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, method, signal, stallMs);
+    const response = await requestOnce(current, route);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined || hop === MAX_REDIRECTS) return response;
     response.destroy();
@@ -23,15 +46,35 @@ export async function sendRequest(url: string, method: 'HEAD' | 'GET', signal: A
 }
 
 /**
- * A server that goes `stallMs` without sending anything, before or during
- * the body, has the connection destroyed with an error that says so.
+ * One request: straight to the server, or through the proxy (http is
+ * forwarded, https goes through a CONNECT tunnel, so the proxy never sees
+ * the bytes in clear). A server that goes `stallMs` without sending
+ * anything, before or during the body, has the connection destroyed with an
+ * error that says so.
  */
-function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stallMs: number): Promise<IncomingMessage> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+async function requestOnce(url: URL, route: Route): Promise<IncomingMessage> {
+  const { method, signal } = route;
+  // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
+  const headers: Record<string, string> = { ...route.headers, 'accept-encoding': 'identity' };
+  const proxy = proxyFor(url, route.http);
+  if (url.protocol !== 'https:') {
+    if (proxy === undefined) return awaitResponse(httpRequest(url, { method, signal, headers }), route.stallMs);
+    const via = new URL(proxy.url);
+    const forwarded = { host: unbracketed(via.hostname), port: via.port || 80, path: url.href, method, signal, headers: { ...headers, host: url.host, ...proxyAuthorization(proxy) } };
+    return awaitResponse(httpRequest(forwarded), route.stallMs);
+  }
+  if (proxy === undefined) return awaitResponse(httpsRequest(url, { method, signal, headers, ca: route.ca }), route.stallMs);
+  const tunnel = await openTunnel(proxy, url, signal, route.stallMs);
+  // The certificate is checked against `host`; SNI carries names only, never addresses (RFC 6066).
+  const host = unbracketed(url.hostname);
+  const overTunnel = () => tlsConnect({ socket: tunnel, host, servername: isIP(host) === 0 ? host : undefined, ca: route.ca });
+  return awaitResponse(httpsRequest(url, { method, signal, headers, createConnection: overTunnel }), route.stallMs);
+}
+
+function awaitResponse(req: ClientRequest, stallMs: number): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    // Ask for the bytes as stored: a compressed transfer would not match Content-Length.
     let response: IncomingMessage | undefined;
-    const req = send(url, { method, signal, headers: { 'accept-encoding': 'identity' } }, (res) => {
+    req.on('response', (res) => {
       response = res;
       resolve(res);
     });
@@ -41,7 +84,31 @@ function requestOnce(url: URL, method: 'HEAD' | 'GET', signal: AbortSignal, stal
       response?.destroy(error);
       req.destroy(error);
     });
+    // Once the headers are in, an error of the request is the body's: bytes past Content-Length show only here.
+    req.on('error', (error) => (response ? response.destroy(error) : reject(error)));
+    req.end();
+  });
+}
+
+/** A TCP stream to the server's port, opened by the proxy on CONNECT. */
+function openTunnel(proxy: HttpProxy, target: URL, signal: AbortSignal, stallMs: number): Promise<Socket> {
+  const via = new URL(proxy.url);
+  const authority = `${target.hostname}:${target.port || 443}`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: unbracketed(via.hostname), port: via.port || 80, method: 'CONNECT', path: authority, signal, headers: { host: authority, ...proxyAuthorization(proxy) } });
+    req.setTimeout(stallMs, () => req.destroy(new Error(`the proxy ${proxy.url} sent nothing for ${stallMs / 1000} s`)));
+    req.on('connect', (res, socket) => {
+      req.setTimeout(0);
+      if (res.statusCode === 200) return resolve(socket);
+      socket.destroy();
+      const answer = [res.statusCode, res.statusMessage].filter((part) => part !== undefined && part !== '').join(' ');
+      reject(new Error(`the proxy ${proxy.url} refused to open a tunnel to ${authority} (${answer})`));
+    });
     req.on('error', reject);
     req.end();
   });
+}
+
+function proxyAuthorization(proxy: HttpProxy): Record<string, string> {
+  return proxy.credentials === undefined ? {} : { 'proxy-authorization': `Basic ${Buffer.from(proxy.credentials.reveal()).toString('base64')}` };
 }

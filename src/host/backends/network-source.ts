@@ -4,6 +4,7 @@ import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
 import { sendRequest } from './http-request.ts';
+import { failureReason } from './request-failure.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
@@ -72,12 +73,14 @@ function requireHttp(url: string): void {
 
 async function request(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig): Promise<IncomingMessage> {
   try {
-    return await sendRequest(url, method, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
+    return await sendRequest(url, { method, signal, stallMs: (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000, http: config.http });
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
-    throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
+    if (error instanceof SnfImageError) throw error;
+    throw new ImageDownloadFailed(printableUrl(url), failureReason(error as NodeJS.ErrnoException, config.http?.caBundle));
   }
 }
+
 
 function isSuccess(response: IncomingMessage): boolean {
   const status = response.statusCode ?? 0;
@@ -88,6 +91,9 @@ function contentLength(response: IncomingMessage): number | undefined {
   const header = response.headers['content-length'];
   return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
 }
+
+/** Node's parser errors for bytes after the end of an answer (Content-Length reached, or the last chunk). */
+const BYTES_PAST_THE_ANSWER = new Set(['HPE_CLOSED_CONNECTION', 'HPE_INVALID_CONSTANT']);
 
 /**
  * The response body as a ByteSource. A connection that closes before the
@@ -110,6 +116,9 @@ function responseSource(url: string, response: IncomingMessage, size: number | u
         } catch (error) {
           if ((error as Error).name === 'AbortError') throw error;
           const code = (error as NodeJS.ErrnoException).code;
+          if (code !== undefined && BYTES_PAST_THE_ANSWER.has(code)) {
+            throw new ImageDownloadFailed(url, `the server sent more bytes than ${size === undefined ? 'its chunked encoding' : `the ${size}`} announced (${code}): what it serves is not the image it describes`);
+          }
           const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
           throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
         }

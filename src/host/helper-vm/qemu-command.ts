@@ -107,6 +107,9 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     'root=/dev/vda',
     'ro',
     'quiet',
+    // A panic (a corrupt helper initrd or root, say) reboots at once, which -no-reboot turns into
+    // qemu's exit: by default the kernel waits forever, and create with it until HELPER_SOFT_TIMEOUT.
+    'panic=-1',
     // The VM is the isolation boundary and runs for seconds: in-guest hardening only costs boot time under TCG.
     'mitigations=off',
     'audit=0',
@@ -132,7 +135,7 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     '-display', 'none',
     '-monitor', 'none',
     '-nic', 'none',
-    // A helper that panics and reboots ends the VM at once instead of looping until the timeout.
+    // A helper that reboots (panic=-1 above) ends the VM at once instead of looping until the timeout.
     '-no-reboot',
     // Entropy for the helper's crypto (password salts, host keys): without it the first read can block for seconds.
     '-device', `virtio-rng-${bus}`,

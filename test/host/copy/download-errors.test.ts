@@ -40,6 +40,7 @@ describe('a download that goes wrong', () => {
     ['stalls', '/stall.img', /the connection was lost after \d+ bytes \(the server sent nothing for 0\.3 s\)/],
     ['resets the connection', '/reset.img', /the connection was lost after \d+ bytes \(.*ECONNRESET\)/],
     ['sends fewer bytes than it announced', '/short.img', /the connection was lost after 1572864 bytes|ended after 1572864 of 3145728 bytes/],
+    ['sends more bytes than it announced', '/long.img', /the server sent more bytes than the 1572864 announced \(HPE_\w+\)/],
   ];
   for (const [what, path, reason] of cases) {
     it(`fails naming the URL when the server ${what}`, async () => {
