@@ -102,7 +102,7 @@ describe('helper program on hostile guest files', { skip: process.getuid?.() !==
     assert.equal(run.result, 'ERROR: ChangePassword: guest path /etc/shadow: is not a regular file (a character device): refusing to read it\n');
   });
 
-  it('refuses an /etc/hosts that is a FIFO at once, where reading it used to wait forever', { timeout: 180_000 }, async () => {
+  it('refuses an /etc/hosts that is a FIFO at once, instead of waiting for a writer', { timeout: 180_000 }, async () => {
     const { run } = await runOnGuest(async (root) => {
       await rm(`${root}/etc/hosts`);
       await realProcesses.run('mkfifo', [`${root}/etc/hosts`]);
