@@ -47,6 +47,8 @@ export interface FixtureDeployment {
   readonly accelerator?: 'auto' | 'kvm' | 'tcg';
   /** Where the accelerator verdicts go, so that a benchmark can start a node afresh. */
   readonly acceleratorCacheDir?: string;
+  /** HELPER_SANDBOX; the configuration's default when absent. */
+  readonly sandbox?: boolean;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function deployFixture(image: string, helperDir: string, dir: strin
     TRACE_DIR: join(dir, 'traces'),
     HELPER_SOFT_TIMEOUT: '600',
     ...(options.accelerator ? { HELPER_ACCEL: options.accelerator } : {}),
+    ...(options.sandbox !== undefined ? { HELPER_SANDBOX: options.sandbox ? 'yes' : 'no' } : {}),
   });
 
   const { output, tracePath } = await deploy(

@@ -7,7 +7,10 @@ const CASES: Readonly<Record<string, () => Promise<{ run(): Promise<void> }>>> =
   'image-formats': () => import('./image-formats.ts'),
   deploy: () => import('./deploy.ts'),
   'helper-compare': () => import('./helper-compare.ts'),
+  'helper-sandbox': () => import('./helper-sandbox.ts'),
   accelerator: () => import('./accelerator.ts'),
+  'package-startup': () => import('./package-startup.ts'),
+  concurrent: () => import('./concurrent.ts'),
 };
 
 const requested = process.argv.slice(2);

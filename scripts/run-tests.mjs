@@ -30,6 +30,7 @@ const TIERS = {
     'test/host/copy/',
     'test/host/image-format/',
     'test/host/image-transfer.test.ts',
+    'test/packaging/',
   ],
 };
 

@@ -4,6 +4,7 @@
  * only for what it uses.
  */
 import { isSnfImageError } from './errors.ts';
+import { IS_PACKAGED } from './program-files.ts';
 
 interface Subcommand {
   readonly summary: string;
@@ -18,7 +19,7 @@ interface Subcommand {
 
 /** How Ganeti calls an entry point: the environment is its input (docs/ganeti.md). */
 const ganetiUsage = (name: string, what: string, args = '') =>
-  `usage: snf-image ${name}${args}\n\n${what}\nGaneti runs it through the OS definition that \`snf-image install-os\` writes, with the\nOS API 20 environment (INSTANCE_NAME, OSP_*, ...); see docs/ganeti.md.\n`;
+  `usage: snf-image ${name}${args}\n\n${what}\nGaneti runs it through the OS definition (the Debian package's, or the one \`snf-image install-os\`\nwrites), with the OS API 20 environment (INSTANCE_NAME, OSP_*, ...); see docs/ganeti.md.\n`;
 
 const subcommands: Record<string, Subcommand> = {
   create: {
@@ -62,10 +63,15 @@ const subcommands: Record<string, Subcommand> = {
     summary: 'deploy IMAGE onto DISK and customize it, without Ganeti: deploy IMAGE DISK [--hostname ...]',
     run: async (args) => (await import('./cli/deploy.ts')).runDeploy(args),
   },
-  demo: {
-    summary: 'deploy the sample Debian image into a disk file, customized, and show what happened',
-    run: async (args) => (await import('./demo/demo.ts')).runDemo(args),
-  },
+  // The demo builds its sample image with the repository's fixture scripts: a checkout's command (npm start), not the package's.
+  ...(IS_PACKAGED
+    ? {}
+    : {
+        demo: {
+          summary: 'deploy the sample Debian image into a disk file, customized, and show what happened',
+          run: async (args: string[]) => (await import('./demo/demo.ts')).runDemo(args),
+        },
+      }),
   replay: {
     summary: 'replay a recorded create trace through the machine, with no I/O; report any divergence',
     run: async (args) => (await import('./cli/replay.ts')).runReplay(args),

@@ -1,19 +1,25 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { IS_PACKAGED, PROGRAM_ROOT } from '../src/program-files.ts';
 import { PAGE_DATA_ID, type PageData } from './page-data.ts';
 
-const PAGE_ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
-const PAGE_STYLES = fileURLToPath(new URL('./page/styles.css', import.meta.url));
+const PAGE_ENTRY = `${PROGRAM_ROOT}visualizer/page/main.ts`;
+const PAGE_STYLES = `${PROGRAM_ROOT}visualizer/page/styles.css`;
+/** The page's script as the Debian package ships it, bundled when the package was built. */
+export const PACKAGED_PAGE_SCRIPT = 'visualizer/page/main.js';
 
 let bundle: Promise<string> | undefined;
 
-/** The page's script, bundled once per process. esbuild is loaded only here: nothing else at run time needs it. */
+/** The page's script: bundled once per process in a checkout, read from the package's copy when installed. */
 function pageScript(): Promise<string> {
-  bundle ??= import('esbuild').then(async (esbuild) => {
-    const result = await esbuild.build({ entryPoints: [PAGE_ENTRY], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none' });
-    return result.outputFiles[0]!.text;
-  });
+  bundle ??= IS_PACKAGED ? readFile(`${PROGRAM_ROOT}${PACKAGED_PAGE_SCRIPT}`, 'utf8') : bundlePageScript();
   return bundle;
+}
+
+/** Bundles the page's script. esbuild is loaded only here: nothing else at run time needs it, and the package does not. */
+export async function bundlePageScript(): Promise<string> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({ entryPoints: [PAGE_ENTRY], bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none' });
+  return result.outputFiles[0]!.text;
 }
 
 /**

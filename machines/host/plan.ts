@@ -49,6 +49,26 @@ export interface BackendsConfig {
   readonly backendsConfigDir: string;
   /** Seconds a download may go without a byte before it fails (DEFAULT_DOWNLOAD_STALL_SECONDS unless given). */
   readonly downloadStallSeconds?: number;
+  /** How http(s) downloads reach their servers and whom they trust; absent when none of its settings is set. */
+  readonly http?: HttpSettings;
+}
+
+/** An HTTP proxy: its URL without credentials, and the user:password it is given in Proxy-Authorization. */
+export interface HttpProxy {
+  readonly url: string;
+  readonly credentials?: Secret;
+}
+
+/** HTTP_PROXY, HTTPS_PROXY, NO_PROXY and CA_BUNDLE: what snf-image's CURL setting took as curl options. */
+export interface HttpSettings {
+  /** The proxy for http:// URLs. */
+  readonly httpProxy?: HttpProxy;
+  /** The proxy for https:// URLs, which it reaches through a CONNECT tunnel. */
+  readonly httpsProxy?: HttpProxy;
+  /** Hosts reached directly: names (a name covers its subdomains), addresses, either with :PORT, or `*` for all. */
+  readonly noProxy: readonly string[];
+  /** A PEM file of the certificate authorities https servers are checked against, in place of the system's. */
+  readonly caBundle?: string;
 }
 
 /** What decides the accelerator, and what its probe boots: HELPER_ACCEL, QEMU, HELPER_MACHINE_TYPE, HELPER_DIR, HELPER_MEMORY. */
@@ -72,6 +92,8 @@ export interface ConfigDeviceRequest {
   readonly diskType: HelperDiskType;
   /** How many disks the helper sees, which names the device the config device gets. */
   readonly diskCount: number;
+  /** How os_answer_file is fetched; absent when none of its settings is set. */
+  readonly http?: HttpSettings;
   readonly config: {
     readonly HELPER_MACHINE_TYPE: MachineType;
     /** The UNATTEND file's path, when set. */

@@ -45,6 +45,8 @@ export interface HelperVmSettings {
   /** HELPER_ACCEL, QEMU, HELPER_MACHINE_TYPE, HELPER_DIR, HELPER_MEMORY: what the accelerator choice and its probe read. */
   readonly boot: AcceleratorQuestion;
   readonly user: string;
+  /** HELPER_SANDBOX: qemu under its seccomp sandbox, where it has one. */
+  readonly sandbox: boolean;
   readonly debug: boolean;
   readonly diskType: HelperDiskType;
   /** The instance's disks after the first, which the image goes onto: the helper sees them all. */

@@ -21,6 +21,18 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/** A program that is not on this node (not on PATH, or no file at the path given): nothing ran. */
+export class ProgramNotFound extends SnfImageError {
+  override readonly name = 'ProgramNotFound';
+  constructor(readonly command: string) {
+    super(
+      command.includes('/')
+        ? `${command} does not exist: install it, or correct the configuration setting that names it`
+        : `${command} was not found on PATH: install it on this node (scripts/debian-packages.txt lists what snf-image runs)`,
+    );
+  }
+}
+
 /** A program that exited non-zero; carries the tail of its stderr for the operator. */
 export class CommandFailed extends SnfImageError {
   override readonly name = 'CommandFailed';

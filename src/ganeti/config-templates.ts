@@ -17,6 +17,9 @@ export function configFileText(): string {
 #HELPER_SOFT_TIMEOUT=120
 #HELPER_HARD_TIMEOUT=5
 #HELPER_USER=nobody
+# yes: qemu runs under its seccomp sandbox (no fork or exec, no obsolete
+# system calls, no scheduling changes) when it has one; no turns it off.
+#HELPER_SANDBOX=yes
 #HELPER_MEMORY=512
 # yes: when the helper program fails, a root shell waits on the helper VM's
 # ttyS3, a pty that the log names (screen /dev/pts/N); raise
@@ -57,6 +60,18 @@ export function configFileText(): string {
 # Where the local back-end finds images (img_id=NAME).
 #IMAGE_DIR=/var/lib/snf-image
 
+# How http(s) images (img_id=URL), config_url and os_answer_file are fetched:
+# what snf-image's CURL took as curl options. A proxy is http://HOST:PORT, http://USER:PASSWORD@HOST:PORT
+# if it asks for them; https images go through HTTPS_PROXY in a CONNECT
+# tunnel. NO_PROXY lists the hosts reached directly: names (each covers its
+# subdomains), addresses, either with :PORT, or * for every host.
+#HTTP_PROXY=
+#HTTPS_PROXY=
+#NO_PROXY=
+# A PEM file of the certificate authorities an https server's certificate
+# must be signed by, in place of the system's (curl's --cacert).
+#CA_BUNDLE=
+
 # Variants (-o snf-image+NAME read VARIANTS_DIR/NAME.conf).
 #VARIANTS_DIR=/etc/ganeti/snf-image/variants
 `;
@@ -72,4 +87,12 @@ export function defaultVariantText(): string {
 
 export function variantsListText(): string {
   return 'default\n';
+}
+
+/** The local back-end's own file, /etc/snf-image/backends/src/local.conf (src/host/backends/local-source-conf.ts). */
+export function localSourceConfText(): string {
+  return `# The local source back-end's configuration. Its IMAGE_DIR, when set,
+# wins over the one in ${CONFIG_FILE}.
+#IMAGE_DIR=/var/lib/snf-image
+`;
 }

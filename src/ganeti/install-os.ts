@@ -1,12 +1,12 @@
 import { lstat, mkdir, readFile, readlink, rename, rmdir, symlink, unlink, writeFile, chmod } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { isSnfImageError, SnfImageError } from '../errors.ts';
 import { MANIFEST_NAME, manifestPath, readManifest, sha256, writeManifest, type ManifestEntry } from './install-manifest.ts';
 import { DEFAULT_OS_DIR, plannedEntries, standardLocations, type OsDefinitionLocations, type PlannedEntry } from './os-definition.ts';
 import type { ProgramPaths } from './os-scripts.ts';
+import { PROGRAM_ENTRY } from '../program-files.ts';
 
 export class NotInstalledByUsError extends SnfImageError {
   override readonly name = 'NotInstalledByUsError';
@@ -27,9 +27,9 @@ export interface UninstallReport {
   readonly kept: readonly string[];
 }
 
-/** Where this installation's node and bin/snf-image.js are. */
+/** Where this installation's node and its entry script (bin/snf-image.js, or the package's bundle) are. */
 export function currentProgram(): ProgramPaths {
-  return { node: process.execPath, entry: fileURLToPath(new URL('../../bin/snf-image.js', import.meta.url)) };
+  return { node: process.execPath, entry: PROGRAM_ENTRY };
 }
 
 /**

@@ -137,7 +137,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
     const kernel = await resolveKernelPackage(processes);
     const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
-    const ufsKey = await cacheKey({ files: [sourceOf('ufs-module.ts')], values: [kernel.name, kernel.version] });
+    const ufsKey = await cacheKey({ files: [sourceOf('ufs-module.ts'), sourceOf('ufs-superblock-patch.ts')], values: [kernel.name, kernel.version] });
     const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version, ufsKey] });
     const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
@@ -153,7 +153,8 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
       requireRoot();
       await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, ufsLayer, kernel, program }, processes);
     });
-    if (options.prune) await pruneHelperCache(cacheDir, [key, `layers/${basename(rootLayer)}`, `layers/${basename(kernelLayer)}`], log);
+    const inUse = [key, ...[rootLayer, ufsLayer, kernelLayer].map((layer) => `layers/${basename(layer)}`)];
+    if (options.prune) await pruneHelperCache(cacheDir, inUse, log);
     return helperDir;
   });
   const { sizes, helperProgram: source } = JSON.parse(await readFile(join(helperDir, helperDirFiles.manifest), 'utf8')) as { sizes: Record<string, number>; helperProgram: string };

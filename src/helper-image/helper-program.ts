@@ -20,7 +20,8 @@ export interface HelperProgram {
 
 /**
  * The program the helper VM runs: the file given, else a fresh bundle of the
- * helper (src/helper), else the stand-in that only proves the VM works.
+ * helper (src/helper), else the bundle the Debian package ships (it has no
+ * sources to bundle), else the stand-in that only proves the VM works.
  */
 export async function helperProgram(
   given: string | undefined,
@@ -31,10 +32,20 @@ export async function helperProgram(
     () => true,
     () => false,
   );
-  if (!canBundle) return { bytes: await readFile(recipeFiles.standInHelper), source: 'stand-in' };
+  if (!canBundle) return (await shippedBundle()) ?? { bytes: await readFile(recipeFiles.standInHelper), source: 'stand-in' };
   // Parallel test processes would otherwise write the bundle over each other.
   return withLock(join(tools.cacheDir, 'bundle.lock'), tools.log, async () => {
     await tools.processes.run(process.execPath, [BUNDLE_SCRIPT], { cwd: REPO_DIR });
     return { bytes: await readFile(BUNDLE), source: 'bundle' as const, snapshotScript: await readFile(SNAPSHOT_SCRIPT) };
   });
+}
+
+/** The bundle and its snapshot script as the Debian package installs them, if they are there. */
+async function shippedBundle(): Promise<HelperProgram | undefined> {
+  try {
+    return { bytes: await readFile(BUNDLE), source: 'bundle', snapshotScript: await readFile(SNAPSHOT_SCRIPT) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

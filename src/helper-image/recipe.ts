@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { PROGRAM_ROOT } from '../program-files.ts';
 
-/** The repository root, found from this file so that any working directory works. */
-export const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (in the Debian package, the directory that holds the same files), whatever the working directory. */
+export const REPO_DIR = PROGRAM_ROOT;
 
 /** The recipe folder: package list, module list, the initrd's init. */
 export const RECIPE_DIR = `${REPO_DIR}helper-image`;
@@ -15,9 +15,13 @@ export const recipeFiles = {
   standInHelper: `${RECIPE_DIR}/stand-in-helper.mjs`,
 } as const;
 
-/** The source of a build step, hashed into the cache key of what it builds. */
+/**
+ * The source of a build step, hashed into the cache key of what it builds.
+ * The Debian package ships these sources at the same relative paths, so a
+ * package and a checkout of the same version share the cache.
+ */
 export function sourceOf(module: string): string {
-  return fileURLToPath(new URL(`./${module}`, import.meta.url));
+  return `${REPO_DIR}src/helper-image/${module}`;
 }
 
 /** Reads a one-item-a-line list, ignoring comments and blank lines. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
 import { KernelBuildFailed, type KernelPackage } from './kernel.ts';
+import { patchUfsSuperblockSearch } from './ufs-superblock-patch.ts';
 
 /** What the UFS module layer holds. */
 export const ufsLayerFiles = {
@@ -37,7 +38,8 @@ export function modulePackages(kernel: KernelPackage): string[] {
  * read-only (CONFIG_UFS_FS_WRITE unset), and the BSD tasks write the guest's
  * UFS root. Only fs/ufs is taken from Debian's linux-source of the same
  * version and built against the flavour's headers, so the module's vermagic
- * and symbol versions match the helper kernel. The packages are unpacked in a
+ * and symbol versions match the helper kernel. Its superblock search also
+ * finds a UFS2 superblock at 8 KiB (src/helper-image/ufs-superblock-patch.ts). The packages are unpacked in a
  * temporary directory, never installed. The kernel does not force module
  * signatures (CONFIG_MODULE_SIG_FORCE unset): an unsigned module loads.
  */
@@ -61,6 +63,8 @@ export async function buildUfsModuleLayer(layer: string, kernel: KernelPackage, 
     const sourceDir = `linux-source-${series}`;
     await processes.run('tar', ['-C', scratch, '-xJf', join(tree, 'usr/src', `${sourceDir}.tar.xz`), `${sourceDir}/fs/ufs`]);
     const moduleDir = join(scratch, sourceDir, 'fs/ufs');
+    const superC = join(moduleDir, 'super.c');
+    await writeFile(superC, patchUfsSuperblockSearch(await readFile(superC, 'utf8')));
     // The sources test the macro, not the make variable: it goes in through the compiler flags.
     await processes.run('make', ['-C', headers, `M=${moduleDir}`, 'CONFIG_UFS_FS=m', 'KCFLAGS=-DCONFIG_UFS_FS_WRITE=1', 'modules'], { cwd: scratch });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SnfImageError } from '../errors.ts';
 import type { Processes } from '../effects/processes.ts';
 import type { DetectInput, DiskFacts } from '../../machines/helper/ports.ts';
+import { checkExtFilesystems } from './ext-filesystem-check.ts';
 import { checkPrimaryGpt } from './gpt-header.ts';
 import { findCaseInsensitive } from './guest-lookup.ts';
 import { checkTableBounds } from './table-bounds.ts';
@@ -13,6 +14,7 @@ import type { OsFamily } from '../../machines/helper/task-declaration.ts';
 import { linuxPartitionNumbers, readBsdLayout } from './bsd/bsd-slice.ts';
 import { FS_BSDFFS } from './bsd/disklabel.ts';
 import { ufsType } from './bsd/ufs.ts';
+import { blockDeviceBytes } from './block-device-size.ts';
 
 export class DetectionError extends SnfImageError {
   override readonly name = 'DetectionError';
@@ -38,7 +40,7 @@ const ROOT_FILESYSTEMS: Record<'linux' | 'windows' | 'freebsd', RegExp> = {
 /**
  * Reads the partition table of the first disk, refusing a corrupt one before
  * anything is written (a damaged primary GPT, a partition past the disk's
- * end, overlapping partitions), and, for what is missing,
+ * end, overlapping partitions, a damaged ext filesystem), and, for what is missing,
  * detects the OS family and the root partition as snf-image's
  * detect_image_properties did: by partition type, then by mounting each
  * candidate read-only and looking for /etc/fstab or windows/system32. The
@@ -49,6 +51,7 @@ export async function detectImage(deps: DetectionDeps, input: DetectInput): Prom
   await deps.partitions.refresh(input.device);
   const table = await readPartitionTable(deps.processes, input.device);
   checkTableBounds(input.device, table, await diskSectors(deps, input.device, table.sectorSize));
+  await checkExtFilesystems(deps, input.device, table);
   const resize = partitionToResize(table);
   if (!resize) {
     throw new DetectionError(`The disk ${input.device} has a partition table but no partitions: the image must hold at least one partition with the operating system`);
@@ -77,8 +80,7 @@ async function identify(deps: DetectionDeps, disk: string, table: PartitionTable
 }
 
 async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number): Promise<number> {
-  const { stdout } = await deps.processes.run('blockdev', ['--getsize64', disk], { signal: deps.signal });
-  return Math.floor(Number(stdout.trim()) / sectorSize);
+  return Math.floor((await blockDeviceBytes(disk)) / sectorSize);
 }
 
 /**
@@ -91,8 +93,7 @@ async function diskSectors(deps: DetectionDeps, disk: string, sectorSize: number
 async function identifyBsdSlice(deps: DetectionDeps, disk: string, partition: Partition): Promise<{ osFamily: OsFamily; rootPartition?: number } | undefined> {
   const osFamily = ({ a6: 'openbsd', a9: 'netbsd' } as const)[partition.type as 'a6' | 'a9'];
   if (!osFamily) return undefined;
-  const { stdout } = await deps.processes.run('blockdev', ['--getsz', disk], { signal: deps.signal });
-  const { label, slice } = await readBsdLayout(disk, Number(stdout.trim()));
+  const { label, slice } = await readBsdLayout(disk, (await blockDeviceBytes(disk)) / 512);
   const numbers = linuxPartitionNumbers(label, slice);
   for (const p of label.partitions.filter((p) => p.fstype === FS_BSDFFS && numbers.has(p.letter))) {
     const number = numbers.get(p.letter)!;

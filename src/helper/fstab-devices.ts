@@ -40,15 +40,23 @@ export class FstabDevices {
     return new FstabDevices(known, disks[0]!, nodes);
   }
 
-  /** The partition node for an fstab device; `warn` hears about guesses from plain device names. */
-  resolve(device: string, mountpoint: string, warn: (message: string) => void): string {
+  /**
+   * The partition node for an fstab device; `warn` hears about guesses from
+   * plain device names. A `nofail` entry (the guest boots without it) whose
+   * device is on none of the instance disks is skipped with a warning.
+   */
+  resolve(device: string, mountpoint: string, warn: (message: string) => void, nofail = false): string | undefined {
     const tagged = /^(UUID|LABEL|PARTUUID|PARTLABEL)=(.*)$/.exec(device);
     const byDir = /^\/dev\/disk\/(by-[a-z]+)\/(.+)$/.exec(device);
     const tag = tagged ? (tagged[1] as keyof typeof TAGS) : byDir ? BY_DIRS[byDir[1]!] : undefined;
     if (tag) {
       const value = (tagged ? tagged[2]! : byDir![2]!).replace(/^"(.*)"$/, '$1');
       const match = this.partitions.find((p) => p.ids[tag] !== undefined && (tag === 'UUID' || tag === 'PARTUUID' ? p.ids[tag]!.toLowerCase() === value.toLowerCase() : p.ids[tag] === value));
-      if (!match) throw new SnfImageError(`/etc/fstab mounts ${mountpoint} from ${device}, which is on none of the instance disks`);
+      if (!match) {
+        if (!nofail) throw new SnfImageError(`/etc/fstab mounts ${mountpoint} from ${device}, which is on none of the instance disks`);
+        warn(`Not mounting ${mountpoint} from /etc/fstab: ${device} is on none of the instance disks, and the entry says nofail`);
+        return undefined;
+      }
       return match.node;
     }
     const plain = FIRST_DISK_PARTITION.exec(device);
@@ -57,6 +65,7 @@ export class FstabDevices {
       warn(`/etc/fstab names ${device} for ${mountpoint}, not a UUID or label; using partition ${plain[1]} of the first disk`);
       return node;
     }
+    if (!device.startsWith('/dev/')) throw new SnfImageError(`/etc/fstab mounts ${mountpoint} from ${device}, which is not a device of the instance disks`);
     throw new SnfImageError(`/etc/fstab contains non-persistent block device name ${device} (for ${mountpoint}): use UUID= or LABEL=`);
   }
 }

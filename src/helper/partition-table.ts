@@ -18,6 +18,8 @@ export interface Partition {
   readonly size: number;
   /** MBR: the type id in hex without 0x ("83", "5"); GPT: the type GUID, upper case. */
   readonly type: string;
+  /** GPT: the partition's name (FreeBSD's label, /dev/gpt/<name>), when it has one. */
+  readonly name?: string;
 }
 
 export class PartitionTableError extends SnfImageError {
@@ -36,7 +38,7 @@ const sfdiskJson = z.object({
     label: z.string(),
     sectorsize: z._default(z.number(), 512),
     lastlba: z.optional(z.number()),
-    partitions: z._default(z.array(z.object({ node: z.string(), start: z.number(), size: z.number(), type: z.string() })), []),
+    partitions: z._default(z.array(z.object({ node: z.string(), start: z.number(), size: z.number(), type: z.string(), name: z.optional(z.string()) })), []),
   }),
 });
 
@@ -53,7 +55,7 @@ export async function readPartitionTable(processes: Processes, disk: string): Pr
     label: parsed.label,
     sectorSize: parsed.sectorsize,
     ...(parsed.lastlba !== undefined ? { lastLba: parsed.lastlba } : {}),
-    partitions: parsed.partitions.map((p) => ({ number: Number(/(\d+)$/.exec(p.node)?.[1]), start: p.start, size: p.size, type: parsed.label === 'gpt' ? p.type.toUpperCase() : p.type.toLowerCase() })),
+    partitions: parsed.partitions.map((p) => ({ number: Number(/(\d+)$/.exec(p.node)?.[1]), start: p.start, size: p.size, type: parsed.label === 'gpt' ? p.type.toUpperCase() : p.type.toLowerCase(), ...(p.name ? { name: p.name } : {}) })),
   };
 }
 

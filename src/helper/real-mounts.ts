@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import type { Clock } from '../effects/clock.ts';
 import type { EffectEvent } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
@@ -56,6 +56,19 @@ export async function mountpointsUnder(path: string): Promise<string[]> {
     .map(decodeMountField)
     .filter((m) => m === path || m.startsWith(`${path}/`));
   return mountpoints.reverse();
+}
+
+/** Whether `device` is mounted at exactly `mountpoint` (the top of its stack), per /proc/mounts. */
+export async function isMountedAt(device: string, mountpoint: string): Promise<boolean> {
+  const table = await readFile('/proc/mounts', 'utf8');
+  const top = table
+    .split('\n')
+    .map((line) => line.split(' ').map(decodeMountField))
+    .filter((fields) => fields[1] === mountpoint)
+    .at(-1);
+  if (top === undefined) return false;
+  const canonical = (path: string) => realpath(path).catch(() => path);
+  return (await canonical(top[0]!)) === (await canonical(device));
 }
 
 /** /proc/mounts escapes space, tab, newline and backslash as octal. */

@@ -5,7 +5,8 @@ import { SnfImageError } from '../errors.ts';
 import type { EffectEvent } from '../effects/effect.ts';
 import type { Processes } from '../effects/processes.ts';
 import { Secret } from '../effects/secret.ts';
-import { CONFIG_DEVICE_FILES, rulesSchema, SECRET_RULE_VALUES } from '../protocol/rules.ts';
+import { CONFIG_DEVICE_FILES, CONFIG_DEVICE_MOUNTPOINT, rulesSchema, SECRET_RULE_VALUES } from '../protocol/rules.ts';
+import { isMountedAt } from './real-mounts.ts';
 import type { RulesRead } from '../../machines/helper/ports.ts';
 import type { TaskValue } from '../../machines/helper/task-declaration.ts';
 
@@ -63,6 +64,11 @@ export async function readRules(given: RulesSource, deps: RulesDeps): Promise<Ru
 async function configDirectory(source: RulesSource, deps: RulesDeps): Promise<string> {
   if ('file' in source) return dirname(source.file);
   if ('directory' in source) return source.directory;
+  if (await isMountedAt(source.device, CONFIG_DEVICE_MOUNTPOINT)) {
+    // The init mounted it; the helper unmounts it at the end like its own mounts.
+    deps.emit({ type: 'helper.mounted', mountpoint: CONFIG_DEVICE_MOUNTPOINT });
+    return CONFIG_DEVICE_MOUNTPOINT;
+  }
   const mountpoint = await mkdtemp(join(tmpdir(), 'snf-image-config-'));
   await deps.processes.run('mount', ['-o', 'ro', source.device, mountpoint], { signal: deps.signal });
   deps.emit({ type: 'helper.mounted', mountpoint });

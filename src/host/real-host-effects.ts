@@ -56,7 +56,7 @@ export function realHostEffects(ports: RealHostPorts): HostEffects {
   };
 
   return {
-    validate: () => validateCreate(ports),
+    validate: (_input, ctx) => validateCreate(ports, ctx.signal),
 
     selectBackends: async (input, ctx) => {
       const selection = await transfer.selectBackends(input, ctx);

@@ -7,11 +7,13 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { debianGuestImage } from '../../scripts/fixtures/debian-guest-image.ts';
+import { nestedEvents } from '../../src/effects/nested-trace.ts';
 import { readTraceFile } from '../../src/effects/trace.ts';
 import { ensureHelperImage } from '../../src/helper-image/build.ts';
 import { deploy, type CreateOptions } from '../../src/ganeti/create.ts';
 import { workDirPrefix } from '../../src/host/work-dirs.ts';
 import { replayHostTrace } from '../../src/host/replay-host-trace.ts';
+import { CONFIG_DEVICE_MOUNTPOINT } from '../../src/protocol/rules.ts';
 import { reproduced } from '../../src/effects/replay-machine.ts';
 import { createLogger } from '../../src/log.ts';
 import { oneDiskCreateEnvironment, writeConfigFile } from '../../src/demo/create-environment.ts';
@@ -138,6 +140,10 @@ describe('deploying a Debian 12 image end to end', { timeout: 20 * 60_000 }, () 
     assert.equal(replayed.firstMismatch, -1, 'the trace replays step by step');
     assert.ok(replayed.helper && reproduced(replayed.helper), 'the helper\'s own trace came back on its channel and replays step by step');
     assert.doesNotMatch(await readFile(tracePath!, 'utf8'), new RegExp(PASSWORD));
+    const helperMounts = nestedEvents(readTraceFile(tracePath!), 'helper').flatMap((e) =>
+      e.kind === 'effect.event' && e.event.type === 'helper.mounted' ? [e.event.mountpoint] : [],
+    );
+    assert.equal(helperMounts[0], CONFIG_DEVICE_MOUNTPOINT, 'the config device is read where the VM\'s init mounted it');
     await nothingLeftBehind(disk);
   });
 

@@ -8,6 +8,7 @@ import { findDeployableImage } from './support/deployable-image.ts';
 import { docCommand, docCommands } from './support/doc-commands.ts';
 import { captureHostState, type HostState } from './support/host-state.ts';
 import { installSnfImage } from './support/install-snf-image.ts';
+import { holdHostLock } from './support/host-lock.ts';
 
 /**
  * snf-image as a real Ganeti 3.0.2 node runs it: the OS definition written by
@@ -27,8 +28,10 @@ const DOC_REINSTALL_PASSWORD = 'N3w-pa55word';
 describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 1_800_000 }, () => {
   let ns: GanetiNamespace;
   let hostBefore: HostState;
+  let releaseHostLock: (() => Promise<void>) | undefined;
 
   before(async () => {
+    releaseHostLock = await holdHostLock();
     await ensureGanetiInstalled();
     hostBefore = await captureHostState();
     ns = await GanetiNamespace.start(ADDRESSES);
@@ -37,8 +40,12 @@ describe('snf-image on a single-node Ganeti 3.0.2 cluster', { timeout: 1_800_000
   });
 
   after(async () => {
-    await ns?.close();
-    if (hostBefore !== undefined) assert.deepEqual(await captureHostState(), hostBefore, 'the host is left as the test found it');
+    try {
+      await ns?.close();
+      if (hostBefore !== undefined) assert.deepEqual(await captureHostState(), hostBefore, 'the host is left as the test found it');
+    } finally {
+      await releaseHostLock?.();
+    }
   });
 
   it('gnt-os diagnose reports the OS definition valid', async () => {

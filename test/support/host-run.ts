@@ -15,6 +15,7 @@ export const plan: DeploymentPlan = {
   helper: {
     boot: { setting: 'auto', qemu: ['qemu-system-x86_64'], machine: 'microvm', helperDir: '/var/lib/snf-image/helper', memoryMiB: 512 },
     user: 'nobody',
+    sandbox: true,
     debug: false,
     diskType: 'paravirtual',
     otherDisks: [],

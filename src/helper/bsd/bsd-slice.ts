@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { Processes } from '../../effects/processes.ts';
 import { DiskLabelError, FS_UNUSED, LABEL_SECTOR, parseDiskLabel, type DiskLabel, type LabelFlavour } from './disklabel.ts';
 
 const SECTOR = 512;
@@ -96,6 +97,13 @@ export async function readBsdLayout(disk: string, diskSectors: number): Promise<
   } finally {
     await file.close();
   }
+}
+
+/** The BSD layout of a block device, read with the device's size in sectors (blockdev --getsz). */
+export async function readDeviceBsdLayout(processes: Processes, disk: string, signal?: AbortSignal): Promise<BsdLayout & { readonly sectors: number }> {
+  const { stdout } = await processes.run('blockdev', ['--getsz', disk], signal ? { signal } : {});
+  const sectors = Number(stdout.trim());
+  return { ...(await readBsdLayout(disk, sectors)), sectors };
 }
 
 /** Writes a new MBR sector and disklabel, and flushes them to the disk. */

@@ -1,9 +1,13 @@
-import { FS_SWAP, HEADER_BYTES, labelChecksum, lastPartition, PARTITION_BYTES, type DiskLabel, type LabelPartition } from './disklabel.ts';
+import { DiskLabelError, FS_SWAP, FS_UNUSED, HEADER_BYTES, labelChecksum, lastPartition, PARTITION_BYTES, type DiskLabel, type LabelPartition } from './disklabel.ts';
 
 /** NetBSD records 16383 cylinders for a disk of this many sectors or more (the ATA rule). */
 const NETBSD_MAX_CYLINDERS_FROM = 16_514_064;
 /** OpenBSD keeps partition sizes in multiples of this many sectors when it grows them. */
 const OPENBSD_SIZE_ROUNDING = 32;
+/** The swap partition starts on a 1 MiB boundary, as the partitions of a GPT or MBR disk do. */
+const SWAP_ALIGNMENT = 2048;
+/** The letter every BSD gives its swap partition (the kernel's dump device and swap by default). */
+export const SWAP_LETTER = 'b';
 
 export interface LabelGrowth {
   /** The new label, checksum included. */
@@ -12,6 +16,8 @@ export interface LabelGrowth {
   readonly grown?: LabelPartition;
   /** Why the last partition was left as it was, for a warning. */
   readonly notGrown?: string;
+  /** The swap partition added at the end of the disk, when one was asked for. */
+  readonly swap?: LabelPartition;
 }
 
 /**
@@ -19,9 +25,11 @@ export interface LabelGrowth {
  * label's disk size and cylinder count, the partitions standing for the disk
  * (OpenBSD's c, NetBSD's d) and the slice (NetBSD's c), OpenBSD's usable
  * region, then the partition that ends last, to the end of the usable space.
- * OpenBSD leaves a swap partition as it is.
+ * OpenBSD leaves a swap partition as it is. With `swapSectors`, partition b
+ * becomes a swap partition of at least that size at the end of the usable
+ * space (from a 1 MiB boundary), and the last partition grows up to it.
  */
-export function growDiskLabel(label: DiskLabel, disk: { readonly sectors: number; readonly sliceStart: number }): LabelGrowth {
+export function growDiskLabel(label: DiskLabel, disk: { readonly sectors: number; readonly sliceStart: number; readonly swapSectors?: number }): LabelGrowth {
   const bytes = Buffer.from(label.bytes);
   const openbsd = label.flavour === 'openbsd';
   const write48 = (lowAt: number, highAt: number, value: number) => {
@@ -53,12 +61,18 @@ export function growDiskLabel(label: DiskLabel, disk: { readonly sectors: number
   }
 
   const last = lastPartition(label);
+  const swap = disk.swapSectors ? carveSwap(label, last, end, disk.swapSectors) : undefined;
+  if (swap) {
+    setPartition(swap.letter, swap.offset, swap.size);
+    bytes.writeUInt8(FS_SWAP, HEADER_BYTES + PARTITION_BYTES * (swap.letter.charCodeAt(0) - 97) + 12);
+  }
+  const dataEnd = swap ? swap.offset : end;
   let grown: LabelPartition | undefined;
   let notGrown: string | undefined;
   if (!last) notGrown = 'the disklabel has no data partition to grow';
   else if (openbsd && last.fstype === FS_SWAP) notGrown = `partition ${last.letter}, the last one, is swap; it is left as it is`;
   else {
-    const size = openbsd ? Math.floor((end - last.offset) / OPENBSD_SIZE_ROUNDING) * OPENBSD_SIZE_ROUNDING : end - last.offset;
+    const size = openbsd ? Math.floor((dataEnd - last.offset) / OPENBSD_SIZE_ROUNDING) * OPENBSD_SIZE_ROUNDING : dataEnd - last.offset;
     if (size <= last.size) notGrown = `partition ${last.letter} already reaches the end of the disk`;
     else {
       setPartition(last.letter, last.offset, size);
@@ -66,5 +80,26 @@ export function growDiskLabel(label: DiskLabel, disk: { readonly sectors: number
     }
   }
   bytes.writeUInt16LE(labelChecksum(bytes), 136);
-  return { bytes, ...(grown ? { grown } : {}), ...(notGrown ? { notGrown } : {}) };
+  return { bytes, ...(grown ? { grown } : {}), ...(notGrown ? { notGrown } : {}), ...(swap ? { swap } : {}) };
+}
+
+/**
+ * Where the swap partition goes: partition b, which must be free, from the
+ * last 1 MiB boundary that leaves it `sectors` long to the end of the usable
+ * space, after everything the label holds.
+ */
+function carveSwap(label: DiskLabel, last: LabelPartition | undefined, end: number, sectors: number): LabelPartition {
+  const { flavour } = label;
+  const b = label.partitions.find((p) => p.letter === SWAP_LETTER);
+  if (!b) throw new DiskLabelError(`the ${flavour} disklabel has no partition ${SWAP_LETTER} for the swap space (it holds ${label.partitions.length} partitions)`);
+  if (b.fstype !== FS_UNUSED || b.size > 0) {
+    throw new DiskLabelError(`partition ${SWAP_LETTER} of the ${flavour} disklabel is already in use (${b.fstype === FS_SWAP ? 'swap' : `fstype ${b.fstype}`}, ${b.size} sectors): SWAP would put the new swap space there; leave SWAP unset to keep the image's own`);
+  }
+  const offset = Math.floor((end - sectors) / SWAP_ALIGNMENT) * SWAP_ALIGNMENT;
+  const usedUpTo = last ? last.offset + last.size : 0;
+  if (offset < usedUpTo) {
+    const freeMiB = Math.max(0, Math.floor(((end - usedUpTo) * 512) / (1024 * 1024)));
+    throw new DiskLabelError(`Not enough space for swap partition: ${Math.ceil((sectors * 512) / (1024 * 1024))} MiB asked, ${freeMiB} MiB free at the end of the disk`);
+  }
+  return { letter: SWAP_LETTER, offset, size: end - offset, fstype: FS_SWAP };
 }

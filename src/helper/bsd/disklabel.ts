@@ -144,6 +144,16 @@ export function lastPartition(label: DiskLabel): LabelPartition | undefined {
   return dataPartitions(label).reduce<LabelPartition | undefined>((last, p) => (!last || p.offset + p.size > last.offset + last.size ? p : last), undefined);
 }
 
+/**
+ * How OpenBSD's fstab names a partition of this label: by the label's DUID
+ * whatever the driver calls the disk (sd0, wd0), or as /dev/sd0<letter> for
+ * a label without one.
+ */
+export function openbsdDevice(label: DiskLabel, letter: string): string {
+  const duid = label.bytes.subarray(64, 72).toString('hex');
+  return /^0+$/.test(duid) ? `/dev/sd0${letter}` : `${duid}.${letter}`;
+}
+
 function hex(n: number): string {
   return n.toString(16).padStart(4, '0');
 }

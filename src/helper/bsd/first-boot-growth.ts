@@ -1,7 +1,8 @@
 import { envText, guestRoot } from '../linux/task-env.ts';
 import type { TaskContext } from '../task.ts';
 import { bsdFamily } from './bsd-task.ts';
-import { readBsdLayout } from './bsd-slice.ts';
+import { readDeviceBsdLayout } from './bsd-slice.ts';
+import { openbsdDevice } from './disklabel.ts';
 import { setRcValue } from './rc-conf.ts';
 
 /**
@@ -40,11 +41,8 @@ export async function arrangeFirstBootGrowth(ctx: TaskContext): Promise<void> {
   ctx.warn('The root filesystem is grown by NetBSD at first boot (resize_root="YES" in /etc/rc.conf)');
 }
 
-/** OpenBSD names a disk by its label's DUID whatever the driver calls it (sd0, wd0); the root is partition a. */
+/** The root is partition a. */
 async function openbsdRootDevice(ctx: TaskContext): Promise<string> {
-  const disk = envText(ctx.env, 'DEV')!;
-  const { stdout } = await ctx.processes.run('blockdev', ['--getsz', disk], { signal: ctx.signal });
-  const { label } = await readBsdLayout(disk, Number(stdout.trim()));
-  const duid = label.bytes.subarray(64, 72).toString('hex');
-  return /^0+$/.test(duid) ? '/dev/sd0a' : `${duid}.a`;
+  const { label } = await readDeviceBsdLayout(ctx.processes, envText(ctx.env, 'DEV')!, ctx.signal);
+  return openbsdDevice(label, 'a');
 }

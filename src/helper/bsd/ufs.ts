@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { SnfImageError } from '../../errors.ts';
 import type { Processes } from '../../effects/processes.ts';
 import type { MountRequest } from '../task.ts';
@@ -17,7 +17,33 @@ export async function ufsType(processes: Processes, device: string): Promise<'44
 export async function ufsMountRequest(processes: Processes, device: string, family: string, mountpoint: string, mode: 'rw' | 'ro'): Promise<MountRequest> {
   const type = await ufsType(processes, device);
   if (!type) throw new SnfImageError(`For ${family} images only UFS root partitions are supported: ${device} holds no UFS`);
+  await assertLinuxReadsFragments(device, family);
   return { device, mountpoint, fstype: 'ufs', options: [mode, `ufstype=${type}`] };
+}
+
+/** Linux's ufs driver refuses larger fragments (fs/ufs/super.c), and mount then says only "bad superblock". */
+const LINUX_MAX_FRAGMENT = 4096;
+/** Where UFS2 (64 KiB, or 8 KiB as makefs writes it) and UFS1 (8 KiB) keep the superblock. */
+const SUPERBLOCK_OFFSETS = [65536, 8192];
+const UFS_MAGICS = new Set([0x011954, 0x19540119]);
+
+/** Says why before mount fails without one: a UFS made with fragments Linux cannot read (newfs -f 8192). */
+async function assertLinuxReadsFragments(device: string, family: string): Promise<void> {
+  const file = await open(device, 'r');
+  try {
+    for (const offset of SUPERBLOCK_OFFSETS) {
+      const { buffer } = await file.read(Buffer.alloc(1376), 0, 1376, offset);
+      const littleEndian = UFS_MAGICS.has(buffer.readUInt32LE(1372));
+      if (!littleEndian && !UFS_MAGICS.has(buffer.readUInt32BE(1372))) continue;
+      const fragment = littleEndian ? buffer.readUInt32LE(52) : buffer.readUInt32BE(52);
+      if (fragment > LINUX_MAX_FRAGMENT) {
+        throw new SnfImageError(`The ${family} root ${device} is a UFS with ${fragment}-byte fragments; Linux's ufs driver, which the helper customizes it with, reads fragments of at most ${LINUX_MAX_FRAGMENT} bytes (make the filesystem with newfs -f ${LINUX_MAX_FRAGMENT} or less)`);
+      }
+      return;
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**

@@ -7,6 +7,13 @@ import { SnfImageError } from '../../errors.ts';
 /** Linux gives up after 40 symlinks in one lookup (ELOOP); so do we. */
 const MAX_SYMLINKS = 40;
 
+/**
+ * The largest guest file a task reads whole (shadow, passwd, hosts, dpkg's
+ * status, ...): far above any real one, and small enough that reading and
+ * editing it fits in the helper VM's memory.
+ */
+export const MAX_READ_BYTES = 32 * 1024 * 1024;
+
 /** A guest path that cannot be read or written as asked. */
 export class GuestPathError extends SnfImageError {
   override readonly name = 'GuestPathError';
@@ -80,18 +87,27 @@ export class GuestRoot {
     return buffer?.toString('utf8');
   }
 
+  /**
+   * The file's bytes, or undefined when it does not exist. Only a regular
+   * file of at most MAX_READ_BYTES is read: a FIFO would block the open
+   * forever, a device node would read a device of the helper's machine, and
+   * a gigantic file would exhaust the helper VM's memory.
+   */
   async readBytes(guestPath: string): Promise<Buffer | undefined> {
     const hostPath = await this.resolve(guestPath);
+    const found = await lstatOrUndefined(hostPath);
+    if (!found) return undefined;
+    checkReadable(guestPath, found);
     let handle: FileHandle;
     try {
-      handle = await fs.open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: should a FIFO take the file's place after the check, the open still returns.
+      handle = await fs.open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
       throw new GuestPathError(guestPath, `cannot be read (${errorCode(error) ?? String(error)})`);
     }
     try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) throw new GuestPathError(guestPath, 'is not a regular file');
+      checkReadable(guestPath, await handle.stat());
       return await handle.readFile();
     } finally {
       await handle.close();
@@ -111,7 +127,7 @@ export class GuestRoot {
       throw new GuestPathError(guestPath, `its directory ${this.toGuest(dir)} does not exist in the guest`);
     }
     const existing = await lstatOrUndefined(hostPath);
-    if (existing && !existing.isFile()) throw new GuestPathError(guestPath, 'exists and is not a regular file');
+    if (existing && !existing.isFile()) throw new GuestPathError(guestPath, `exists and is not a regular file (${fileKind(existing)})`);
     const mode = options.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
     const uid = options.uid ?? existing?.uid ?? 0;
     const gid = options.gid ?? existing?.gid ?? 0;
@@ -228,6 +244,25 @@ export class GuestRoot {
     }
     return resolved;
   }
+}
+
+function checkReadable(guestPath: string, stats: Stats): void {
+  if (!stats.isFile()) throw new GuestPathError(guestPath, `is not a regular file (${fileKind(stats)}): refusing to read it`);
+  if (stats.size > MAX_READ_BYTES) {
+    throw new GuestPathError(guestPath, `is ${mebibytes(stats.size)} MiB, more than the ${mebibytes(MAX_READ_BYTES)} MiB a configuration file may have: refusing to read it`);
+  }
+}
+
+const mebibytes = (bytes: number) => Math.ceil(bytes / (1024 * 1024));
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isSymbolicLink()) return 'a symlink';
+  return 'not a file';
 }
 
 function splitGuestPath(guestPath: string): string[] {

@@ -45,9 +45,23 @@ export const filesystemResizeUnmounted: Task = declareTask({
     if (check.exitCode > 1) {
       throw new SnfImageError(`e2fsck found errors it could not fix on partition ${partition} (exit code ${check.exitCode}): ${check.stdout.trim().split('\n').at(-1) ?? ''}`);
     }
+    if (check.exitCode === 1) ctx.warn(`e2fsck repaired the ${fstype} filesystem of partition ${partition}${repairs(check.stdout)}`);
     await ctx.processes.run('resize2fs', [device], { signal: ctx.signal });
   },
 });
+
+/**
+ * What e2fsck -p says it fixed, after a colon, without the name it puts
+ * before every line (the label, or the device) and its closing summary of
+ * files and blocks; empty when that summary is all it said (counts it
+ * corrects quietly).
+ */
+function repairs(stdout: string): string {
+  const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+  const name = /^(.*): \d+\/\d+ files /.exec(lines.at(-1) ?? '')?.[1];
+  const said = (name === undefined ? lines : lines.slice(0, -1)).map((line) => (name !== undefined && line.startsWith(`${name}: `) ? line.slice(name.length + 2) : line).trim());
+  return said.length > 0 ? `: ${said.join(' ')}` : '';
+}
 
 /** Whether FilesystemResizeMounted will not run (an import resize excludes the mounted tasks). */
 function mountedResizeExcluded(ctx: TaskContext): boolean {

@@ -8,12 +8,16 @@ import type { Task, TaskContext } from '../task.ts';
 import { diskAndResizePartition, partitionsOf } from './disk-task.ts';
 import { fixDisklabel } from '../bsd/fix-disklabel.ts';
 import { OS_FAMILIES } from '../../../machines/helper/task-declaration.ts';
+import { blockDeviceBytes } from '../block-device-size.ts';
 
 /** Partitions start on 1 MiB boundaries (2048 sectors of 512 bytes), as fdisk and parted place them. */
 const ALIGNMENT_SECTORS = 2048;
 const MBR_SWAP = '82';
 const MBR_EXTENDED = '5';
 const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
+export const GPT_FREEBSD_SWAP = '516E7CB5-6ECF-11D6-8FF8-00022D09712B';
+/** The GPT name FreeBSD's own VM images give their swap partition; its fstab line names it /dev/gpt/swapfs. */
+const FREEBSD_SWAP_NAME = 'swapfs';
 
 /**
  * Grows the partition the image's filesystem is on to the end of the (now
@@ -26,7 +30,6 @@ const GPT_LINUX_SWAP = '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
 export const fixPartitionTable: Task = declareTask({
   name: 'FixPartitionTable',
   priority: 10,
-  // OpenBSD and NetBSD disklabels are not handled yet: their images keep their size.
   families: OS_FAMILIES,
   askedFor: { families: OS_FAMILIES },
   requires: ['DEV', 'RESIZE_PART'],
@@ -62,7 +65,7 @@ export const fixPartitionTable: Task = declareTask({
     if (container) await sfdisk.resize(container.number, containerEnd - container.start + 1);
     await sfdisk.resize(target.number, layout.dataEnd - target.start + 1);
     if (layout.newExtended) await sfdisk.append(layout.newExtended.start, lastUsable - layout.newExtended.start + 1, MBR_EXTENDED);
-    if (layout.swap) await sfdisk.append(layout.swap.start, lastUsable - layout.swap.start + 1, table.label === 'gpt' ? GPT_LINUX_SWAP : MBR_SWAP);
+    if (layout.swap) await sfdisk.append(layout.swap.start, lastUsable - layout.swap.start + 1, ...swapType(table, family, swap!.number));
     await partitionsOf(ctx).refresh(disk);
     if (!swap) return;
     const made = (await readPartitionTable(ctx.processes, disk)).partitions.find((p) => p.start === layout.swap!.start);
@@ -72,6 +75,14 @@ export const fixPartitionTable: Task = declareTask({
     return { SWAP_PARTITION: partitionsOf(ctx).path(disk, swap.number) };
   },
 });
+
+/** The swap partition's type, and for FreeBSD a name no other partition has (swapfs, else swapfs<N>). */
+function swapType(table: PartitionTable, family: string | undefined, number: number): [type: string, name?: string] {
+  if (table.label !== 'gpt') return [MBR_SWAP];
+  if (family !== 'freebsd') return [GPT_LINUX_SWAP];
+  const taken = table.partitions.some((p) => p.name === FREEBSD_SWAP_NAME);
+  return [GPT_FREEBSD_SWAP, taken ? `${FREEBSD_SWAP_NAME}${number}` : FREEBSD_SWAP_NAME];
+}
 
 interface SwapRequest {
   readonly number: number;
@@ -125,8 +136,7 @@ function alignDown(sector: number): number {
 const MBR_SECTORS = 2 ** 32;
 
 async function lastMbrSector(ctx: TaskContext, disk: string, table: PartitionTable): Promise<number> {
-  const { stdout } = await ctx.processes.run('blockdev', ['--getsize64', disk], { signal: ctx.signal });
-  const sectors = Math.floor(Number(stdout.trim()) / table.sectorSize);
+  const sectors = Math.floor((await blockDeviceBytes(disk)) / table.sectorSize);
   if (sectors <= MBR_SECTORS) return sectors - 1;
   ctx.warn(`The disk has ${sectors} sectors, more than an MBR partition table can address; the partition grows to sector ${MBR_SECTORS - 1} (use a GPT image to use the whole disk)`);
   return MBR_SECTORS - 1;
@@ -153,8 +163,8 @@ class Sfdisk {
     return this.#run(['--relocate', 'gpt-bak-std'], '');
   }
 
-  append(start: number, sectors: number, type: string) {
-    return this.#run(['--append'], `${start},${sectors},${type}\n`);
+  append(start: number, sectors: number, type: string, name?: string) {
+    return this.#run(['--append'], `start=${start}, size=${sectors}, type=${type}${name ? `, name="${name}"` : ''}\n`);
   }
 
   async #run(args: string[], script: string) {

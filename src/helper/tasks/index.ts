@@ -25,6 +25,7 @@ import { withBsdHalf } from '../bsd/with-bsd-half.ts';
 import { assignBsdHostname } from '../bsd/hostname.ts';
 import { arrangeFirstBootGrowth, reportUfsNotGrownHere } from '../bsd/first-boot-growth.ts';
 import { configureBsdNetwork } from '../bsd/network.ts';
+import { addBsdSwap } from '../bsd/swap.ts';
 
 /**
  * Every task the helper knows, in no particular order: the planner orders
@@ -43,7 +44,7 @@ export const TASKS: readonly Task[] = [
   // Guest customization (priorities 35-70).
   // Linux guests.
   initializeDatasource,
-  addSwap,
+  withBsdHalf(addSwap, addBsdSwap),
   withBsdHalf(withWindowsHalf(assignHostname, assignComputerName), assignBsdHostname),
   changeMachineId,
   withWindowsHalf(changePassword, changeWindowsPasswords),

@@ -1,6 +1,24 @@
 /** Reads raw bytes off a connection: SocketReader.read. */
 export type RawRead = (into: Uint8Array) => Promise<number>;
 
+/** Bytes after the end of a body the server framed: what it serves is not what it described. */
+export class BodyOverrun extends Error {
+  override readonly name = 'BodyOverrun';
+  constructor() {
+    super('bytes after the end of the body');
+  }
+}
+
+/**
+ * The end of a framed body: the request said Connection: close, so the
+ * server closes now, and any byte still coming is an overrun. Read to the
+ * close, which the stall limit bounds.
+ */
+async function expectClose(read: RawRead): Promise<0> {
+  if ((await read(new Uint8Array(1))) > 0) throw new BodyOverrun();
+  return 0;
+}
+
 /**
  * The body of an HTTP/1.1 response with Content-Length: exactly that many
  * bytes. A connection that ends before them is an error, never a short
@@ -9,7 +27,8 @@ export type RawRead = (into: Uint8Array) => Promise<number>;
 export function lengthBody(read: RawRead, length: number): (into: Uint8Array) => Promise<number> {
   let remaining = length;
   return async (into) => {
-    if (remaining === 0 || into.length === 0) return 0;
+    if (into.length === 0) return 0;
+    if (remaining === 0) return expectClose(read);
     const n = await read(into.subarray(0, Math.min(into.length, remaining)));
     if (n === 0) throw new Error(`the server closed the connection ${remaining} bytes short of the ${length} it announced`);
     remaining -= n;
@@ -39,7 +58,7 @@ export function chunkedBody(read: RawRead): (into: Uint8Array) => Promise<number
   return async (into) => {
     if (into.length === 0) return 0;
     for (;;) {
-      if (state === 'done') return 0;
+      if (state === 'done') return expectClose(read);
       // Only a chunk's data needs room; its framing is read a little at a time.
       const raw = state === 'data' ? into.subarray(0, Math.min(into.length, remaining)) : into.subarray(0, Math.min(into.length, 4096));
       const n = await read(raw);
@@ -92,7 +111,10 @@ export function chunkedBody(read: RawRead): (into: Uint8Array) => Promise<number
             } else if (byte !== 0x0d) trailerLineLength++;
             break;
         }
-        if (state === 'done') break;
+        if (state === 'done') {
+          if (at < n) throw new BodyOverrun();
+          break;
+        }
       }
       if (out > 0) return out;
     }

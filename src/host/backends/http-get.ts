@@ -1,6 +1,7 @@
 import { connect, isIP, type OnReadOpts } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { chunkedBody, lengthBody, type RawRead } from './http-body.ts';
+import { unbracketed } from './proxy-route.ts';
 import { SocketReader } from './socket-reader.ts';
 
 /** A response whose body is read into the caller's buffers. */
@@ -30,21 +31,32 @@ const MAX_HEAD_BYTES = 64 * 1024;
  * with an error that says so; an abort destroys it with an AbortError.
  * Network failures reject with Node's error (ECONNREFUSED, ECONNRESET...).
  */
-export async function httpGet(url: URL, signal: AbortSignal, stallMs: number): Promise<HttpResponse> {
+export interface GetOptions {
+  readonly signal: AbortSignal;
+  readonly stallMs: number;
+  /** CA_BUNDLE's certificates, trusted instead of Node's for https. */
+  readonly ca?: string | undefined;
+  /** An HTTP_PROXY that forwards a plain-http request, with the headers it wants (Proxy-Authorization). */
+  readonly forwardedBy?: { readonly url: URL; readonly headers: Readonly<Record<string, string>> } | undefined;
+}
+
+export async function httpGet(url: URL, { signal, stallMs, ca, forwardedBy }: GetOptions): Promise<HttpResponse> {
   if (signal.aborted) throw abortError();
   const reader = new SocketReader();
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = unbracketed(url.hostname);
   const socket =
     url.protocol === 'https:'
       ? // SNI takes names only; a server at an IP address is checked against the IP in its certificate.
-        connectTls(withOnread({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host }, reader.onread))
-      : connect({ host, port: Number(url.port || 80), onread: reader.onread });
+        connectTls(withOnread({ host, port: Number(url.port || 443), servername: isIP(host) ? undefined : host, ca }, reader.onread))
+      : forwardedBy !== undefined
+        ? connect({ host: unbracketed(forwardedBy.url.hostname), port: Number(forwardedBy.url.port || 80), onread: reader.onread })
+        : connect({ host, port: Number(url.port || 80), onread: reader.onread });
   reader.attach(socket);
   socket.setTimeout(stallMs, () => socket.destroy(new Error(`the server sent nothing for ${stallMs / 1000} s`)));
   const onAbort = () => socket.destroy(abortError());
   signal.addEventListener('abort', onAbort, { once: true });
   socket.once('close', () => signal.removeEventListener('abort', onAbort));
-  socket.write(requestHead(url));
+  socket.write(requestHead(url, forwardedBy?.headers));
   try {
     let head = await readHead(reader.read.bind(reader));
     // 1xx answers come before the real one.
@@ -66,8 +78,11 @@ export async function httpGet(url: URL, signal: AbortSignal, stallMs: number): P
   }
 }
 
-function requestHead(url: URL): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Accept-Encoding: identity', 'Connection: close', 'User-Agent: snf-image'];
+/** The request; through a forwarding proxy, with the whole URL as its target and the proxy's own headers. */
+function requestHead(url: URL, proxyHeaders: Readonly<Record<string, string>> | undefined): string {
+  const target = proxyHeaders === undefined ? `${url.pathname}${url.search}` : url.href;
+  const lines = [`GET ${target} HTTP/1.1`, `Host: ${url.host}`, 'Accept-Encoding: identity', 'Connection: close', 'User-Agent: snf-image'];
+  for (const [name, value] of Object.entries(proxyHeaders ?? {})) lines.push(`${name}: ${value}`);
   if (url.username !== '' || url.password !== '') {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     lines.push(`Authorization: Basic ${Buffer.from(credentials).toString('base64')}`);

@@ -2,8 +2,10 @@ import { AbortedError } from '../../effects/effect.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from './byte-source.ts';
 import { DEFAULT_DOWNLOAD_STALL_SECONDS } from './backends-config.ts';
-import { sendGet, sendHead } from './http-request.ts';
+import { BodyOverrun } from './http-body.ts';
 import type { HttpResponse } from './http-get.ts';
+import { sendGet, sendRequest } from './http-request.ts';
+import { failureReason } from './request-failure.ts';
 import type { SourceBackend } from './source-backend.ts';
 import type { BackendsConfig } from '../../../machines/host/plan.ts';
 
@@ -46,7 +48,7 @@ export const networkSource: SourceBackend = {
   accepts: (imageId) => NETWORK_URL.test(imageId),
   async inspect(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'HEAD', signal, config, sendHead);
+    const response = await request(url, 'HEAD', signal, config, () => sendRequest(url, { method: 'HEAD', signal, stallMs: stallMs(config), http: config.http }));
     response.destroy();
     const status = response.statusCode ?? 0;
     if (HEAD_REFUSED.has(status)) {
@@ -57,7 +59,7 @@ export const networkSource: SourceBackend = {
   },
   async open(url, config, signal) {
     requireHttp(url);
-    const response = await request(url, 'GET', signal, config, sendGet);
+    const response = await request(url, 'GET', signal, config, () => sendGet(url, { signal, stallMs: stallMs(config), http: config.http }));
     if (!isSuccess(response.status)) {
       response.destroy();
       throw new ImageDownloadFailed(printableUrl(url), `the server answered ${response.status} ${response.statusMessage}`.trim());
@@ -70,20 +72,21 @@ function requireHttp(url: string): void {
   if (!/^https?:/i.test(url)) throw new UnsupportedImageUrl(printableUrl(url));
 }
 
-async function request<T>(
-  url: string,
-  method: 'HEAD' | 'GET',
-  signal: AbortSignal,
-  config: BackendsConfig,
-  send: (url: string, signal: AbortSignal, stallMs: number) => Promise<T>,
-): Promise<T> {
+function stallMs(config: BackendsConfig): number {
+  return (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000;
+}
+
+/** `send`'s answer, its failure told as a download failure of `url`. */
+async function request<T>(url: string, method: 'HEAD' | 'GET', signal: AbortSignal, config: BackendsConfig, send: () => Promise<T>): Promise<T> {
   try {
-    return await send(url, signal, (config.downloadStallSeconds ?? DEFAULT_DOWNLOAD_STALL_SECONDS) * 1000);
+    return await send();
   } catch (error) {
     if (signal.aborted) throw new AbortedError(`${method} ${printableUrl(url)}`);
-    throw new ImageDownloadFailed(printableUrl(url), (error as Error).message);
+    if (error instanceof SnfImageError) throw error;
+    throw new ImageDownloadFailed(printableUrl(url), failureReason(error as NodeJS.ErrnoException, config.http?.caBundle));
   }
 }
+
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
@@ -93,10 +96,14 @@ function contentLength(header: string | undefined): number | undefined {
   return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
 }
 
+/** Node's parser errors for bytes after the end of an answer (Content-Length reached, or the last chunk). */
+const BYTES_PAST_THE_ANSWER = new Set(['HPE_CLOSED_CONNECTION', 'HPE_INVALID_CONSTANT']);
+
 /**
  * The response body as a ByteSource. A connection that closes before the
  * body is complete (short of Content-Length, or inside a chunked body) makes
- * the read fail, naming how far the download got.
+ * the read fail, naming how far the download got; so do bytes past the end
+ * the server announced.
  */
 function responseSource(url: string, response: HttpResponse, size: number | undefined): ByteSource {
   let received = 0;
@@ -111,6 +118,12 @@ function responseSource(url: string, response: HttpResponse, size: number | unde
       } catch (error) {
         if ((error as Error).name === 'AbortError') throw error;
         const code = (error as NodeJS.ErrnoException).code;
+        if (error instanceof BodyOverrun || (code !== undefined && BYTES_PAST_THE_ANSWER.has(code))) {
+          throw new ImageDownloadFailed(
+            url,
+            `the server sent more bytes than ${size === undefined ? 'its chunked encoding' : `the ${size}`} announced (${code ?? (error as Error).message}): what it serves is not the image it describes`,
+          );
+        }
         const reason = `${(error as Error).message}${code ? `, ${code}` : ''}`;
         throw new ImageDownloadFailed(url, `the connection was lost after ${received} bytes (${reason})`);
       }

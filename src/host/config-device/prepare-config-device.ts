@@ -7,6 +7,7 @@ import type { Logger } from '../../log.ts';
 import { helperDeviceNames } from '../helper-vm/helper-devices.ts';
 import { formatProperties } from '../image-format/image-format.ts';
 import { readAnswerFile } from './answer-file.ts';
+import { fetchWithHttpSettings } from '../backends/settings-fetch.ts';
 import { createConfigDeviceWriter } from './config-device.ts';
 import { helperRules } from './helper-rules.ts';
 import { prepareHostKeys } from './host-keys.ts';
@@ -28,7 +29,8 @@ export function createPrepareConfigDevice(ports: { readonly processes: Processes
     try {
       const { devices } = helperDeviceNames({ machine: request.config.HELPER_MACHINE_TYPE, diskType: request.diskType, diskCount: request.diskCount });
       const answerUrl = request.parameters.os_answer_file;
-      const answerFile = answerUrl ? await readAnswerFile(answerUrl, ports.fetch, ctx.signal) : undefined;
+      const fetch = request.http === undefined ? ports.fetch : fetchWithHttpSettings(request.http);
+      const answerFile = answerUrl ? await readAnswerFile(answerUrl, fetch, ctx.signal) : undefined;
       const unattendFile = request.config.UNATTEND === undefined ? undefined : await readFile(request.config.UNATTEND, 'utf8');
       if (unattendFile !== undefined) ports.log.warn(`UNATTEND is deprecated: ${request.config.UNATTEND} goes on the config device as unattend.xml; use the os_answer_file OS parameter instead`);
       const forcedProperties = { ...formatProperties(request.image.format), ...(answerFile !== undefined ? { IGNORE_UNATTEND: 'yes' } : {}) };

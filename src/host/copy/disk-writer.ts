@@ -21,6 +21,37 @@ export class UnusableDisk extends SnfImageError {
   }
 }
 
+/** A write the disk refused (a full filesystem under a file disk, a failing device): the copy cannot go on. */
+export class DiskWriteFailed extends SnfImageError {
+  override readonly name = 'DiskWriteFailed';
+  constructor(readonly disk: string, where: string, cause: NodeJS.ErrnoException) {
+    super(`writing the image to disk ${disk} failed ${where}: ${writeFailure(cause)}`, { cause });
+  }
+}
+
+function writeFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOSPC':
+      return 'no space left on the device (ENOSPC); a file disk is written where its filesystem has room, so free some there or allocate the file in full (fallocate)';
+    case 'EDQUOT':
+      return 'over the disk quota (EDQUOT) of the filesystem that holds it';
+    case 'EIO':
+      return 'an input/output error (EIO): check the device and the kernel log';
+    default:
+      return error.message;
+  }
+}
+
+/** Runs a write of the disk, turning the system's refusal into DiskWriteFailed. */
+async function refusedAs<T>(disk: string, where: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw new DiskWriteFailed(disk, where, error as NodeJS.ErrnoException);
+    throw error;
+  }
+}
+
 /**
  * Writes the image at increasing offsets of a block device or a file. The
  * target is opened read-write and never truncated or created: a file disk
@@ -79,11 +110,14 @@ export async function openDiskWriter(disk: string): Promise<DiskWriter> {
     async write(data, position) {
       if (capacity !== undefined && position + data.length > capacity) throw new DiskTooSmall(disk, capacity, position + data.length);
       const aligned = direct && position % DIRECT_IO_ALIGNMENT === 0 ? data.length - (data.length % DIRECT_IO_ALIGNMENT) : 0;
-      if (aligned > 0) await writeAll(direct!, data.subarray(0, aligned), position);
-      if (aligned < data.length) await writeAll(cached, data.subarray(aligned), position + aligned);
+      await refusedAs(disk, `at byte ${position}`, async () => {
+        if (aligned > 0) await writeAll(direct!, data.subarray(0, aligned), position);
+        if (aligned < data.length) await writeAll(cached, data.subarray(aligned), position + aligned);
+      });
     },
     async flush() {
-      await cached.datasync();
+      // Cached writes to a file may find the filesystem full only now.
+      await refusedAs(disk, 'when flushing it', () => cached.datasync());
     },
     async close() {
       await Promise.all([cached.close(), direct?.close()]);

@@ -33,8 +33,8 @@ export interface HelperProcessSpec {
 
 export class HelperLaunchFailed extends SnfImageError {
   override readonly name = 'HelperLaunchFailed';
-  constructor(command: string, cause: Error) {
-    super(`cannot start the helper VM (${command}): ${cause.message}; check that qemu is installed`);
+  constructor(command: string, reason: string) {
+    super(`cannot start the helper VM (${command}): ${reason}`);
   }
 }
 
@@ -60,7 +60,11 @@ export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: 
       const child = spawn(supervised.command, supervised.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: childEnvironment() });
       const pid = child.pid;
       if (pid === undefined) {
-        child.once('error', (error) => reject(new HelperLaunchFailed(spec.command, error)));
+        child.once('error', (error: NodeJS.ErrnoException) => {
+          // The program spawned is the supervisor's (setpriv, from util-linux), not qemu.
+          const missing = error.code === 'ENOENT' ? `${error.path ?? supervised.command} was not found on PATH: install it on this node` : undefined;
+          reject(new HelperLaunchFailed(spec.command, missing ?? `${error.message}; check that qemu is installed`));
+        });
         return;
       }
       const killGroup = () => signalGroup(pid, 'SIGKILL');
@@ -93,7 +97,7 @@ export function createRunHelper(deps: { readonly log: Logger; readonly onTrace: 
         monitor.end();
         trace.end();
         if (ctx.signal.aborted) reject(new AbortedError('runHelper'));
-        else if (exitCode === COMMAND_NOT_FOUND) reject(new HelperLaunchFailed(spec.command, new Error('command not found')));
+        else if (exitCode === COMMAND_NOT_FOUND) reject(new HelperLaunchFailed(spec.command, 'it was not found: install qemu, or correct QEMU in the configuration file'));
         else resolve({ exitCode, signal });
       });
     });

@@ -3,6 +3,7 @@ import { diskDevice, hasFloppyController, helperDeviceNames } from './helper-dev
 import { MONITOR_CHANNEL_FD, TRACE_CHANNEL_FD } from './helper-vm.ts';
 import { HELPER_CHANNELS } from '../../protocol/helper-channels.ts';
 import { ACTIVATE_HELPER, DEBUG_HELPER, KERNEL_ARGS } from '../../protocol/kernel-command-line.ts';
+import { SANDBOX_OPTIONS } from './qemu-sandbox.ts';
 import { dropPrivilegesArgs, type QemuVersion } from './qemu-version.ts';
 import type { Accelerator } from '../../../machines/host/ports.ts';
 import type { MachineType } from '../../../machines/host/plan.ts';
@@ -22,6 +23,8 @@ export interface HelperLaunchSpec {
   readonly memoryMiB: number;
   /** HELPER_USER: qemu drops to it once its files are open. */
   readonly user: string;
+  /** HELPER_SANDBOX, where this qemu has the sandbox: qemu runs under its seccomp filter (qemu-sandbox.ts). */
+  readonly sandbox: boolean;
   /** HELPER_DEBUG: when the helper program fails, a root shell waits on ttyS3, a pty the operator opens with screen or socat. */
   readonly debug: boolean;
   /** INSTANCE_HV_disk_type. */
@@ -75,7 +78,7 @@ export const ACCELERATOR_ARGS: Record<Accelerator, readonly string[]> = {
 
 /**
  * The helper VM's command line. It has no network device and no defaults,
- * sees its root read-only and the instance disks before the config device
+ * runs under qemu's seccomp sandbox when asked, sees its root read-only and the instance disks before the config device
  * (virtio disks are named in command-line order), and talks on four serial
  * ports (src/protocol/helper-channels.ts): the console (qemu's stdout), the
  * result file, and the monitor and trace channels (file descriptors
@@ -104,6 +107,9 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     'root=/dev/vda',
     'ro',
     'quiet',
+    // A panic (a corrupt helper initrd or root, say) reboots at once, which -no-reboot turns into
+    // qemu's exit: by default the kernel waits forever, and create with it until HELPER_SOFT_TIMEOUT.
+    'panic=-1',
     // The VM is the isolation boundary and runs for seconds: in-guest hardening only costs boot time under TCG.
     'mitigations=off',
     'audit=0',
@@ -129,10 +135,11 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     '-display', 'none',
     '-monitor', 'none',
     '-nic', 'none',
-    // A helper that panics and reboots ends the VM at once instead of looping until the timeout.
+    // A helper that reboots (panic=-1 above) ends the VM at once instead of looping until the timeout.
     '-no-reboot',
     // Entropy for the helper's crypto (password salts, host keys): without it the first read can block for seconds.
     '-device', `virtio-rng-${bus}`,
+    ...(spec.sandbox ? ['-sandbox', SANDBOX_OPTIONS] : []),
     ...dropPrivilegesArgs(spec.qemuVersion, spec.user),
     '-kernel', join(spec.helperDir, 'kernel'),
     '-initrd', join(spec.helperDir, 'initrd'),

@@ -4,6 +4,7 @@ import type { TraceEvent } from '../../effects/trace.ts';
 import type { Logger } from '../../log.ts';
 import { createRunHelper } from './helper-vm.ts';
 import { MACHINE_KERNEL_ARGS, qemuCommand } from './qemu-command.ts';
+import { qemuHasSandbox } from './qemu-sandbox.ts';
 import { detectQemuVersion } from './qemu-version.ts';
 
 /**
@@ -20,6 +21,8 @@ export function createStartHelper(deps: {
   return async ({ helper, accelerator, target, configDevice, resultChannel }, ctx) => {
     const [qemu, ...qemuArgs] = helper.boot.qemu;
     const qemuVersion = await detectQemuVersion(deps.processes, helper.boot.qemu, ctx.signal);
+    const sandbox = helper.sandbox && (await qemuHasSandbox(deps.processes, helper.boot.qemu, ctx.signal));
+    if (helper.sandbox && !sandbox) deps.log.warn({ qemu }, 'this qemu has no seccomp sandbox (-sandbox with spawn and resourcecontrol): the helper VM runs without it');
     const { machine } = helper.boot;
     const command = qemuCommand({
       qemu: qemu!,
@@ -29,6 +32,7 @@ export function createStartHelper(deps: {
       helperDir: helper.boot.helperDir,
       memoryMiB: helper.boot.memoryMiB,
       user: helper.user,
+      sandbox,
       debug: helper.debug,
       diskType: helper.diskType,
       instanceDisks: [target, ...helper.otherDisks],

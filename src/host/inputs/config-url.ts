@@ -19,6 +19,8 @@ import type { SourcedValue } from './sourced-value.ts';
 export interface ConfigUrlOptions {
   readonly fetch: typeof globalThis.fetch;
   readonly timeoutSeconds: number;
+  /** The run's own: an aborted create stops waiting for the server at once. */
+  readonly signal?: AbortSignal;
   /** A bigger answer is refused; parameters fit in far less. */
   readonly maxBytes?: number;
 }
@@ -122,7 +124,8 @@ function textValue(url: string, name: OsParameterName, key: string, value: unkno
 }
 
 async function download(url: string, options: ConfigUrlOptions): Promise<string> {
-  const signal = AbortSignal.timeout(options.timeoutSeconds * 1000);
+  const timeout = AbortSignal.timeout(options.timeoutSeconds * 1000);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   try {
     const { target, headers } = withBasicAuth(url);
     const response = await options.fetch(target, { signal, redirect: 'follow', headers });
@@ -133,7 +136,8 @@ async function download(url: string, options: ConfigUrlOptions): Promise<string>
     return await readLimited(url, response, options.maxBytes ?? DEFAULT_MAX_BYTES);
   } catch (error) {
     if (error instanceof SnfImageError) throw error;
-    if (signal.aborted) throw new ConfigUrlTimeoutError(url, options.timeoutSeconds);
+    if (options.signal?.aborted) throw error;
+    if (timeout.aborted) throw new ConfigUrlTimeoutError(url, options.timeoutSeconds);
     throw new ConfigUrlRequestError(url, error);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The host side's inputs, read and validated in one place.
  *
- *   loadDeploymentRequest({ env, files, fetch }): Promise<DeploymentRequest>
+ *   loadDeploymentRequest({ env, files, fetch, signal? }): Promise<DeploymentRequest>
  *     for `create`: the Ganeti OS API 20 environment, the configuration files,
  *     the variant, the OS parameters and config_url, merged and checked.
  *   verifyParameters({ env, files }): Promise<VerifyResult>
@@ -9,7 +9,9 @@
  *
  * `env` is the process environment as Ganeti gives it; `files` reads the
  * configuration and looks at disk paths (realInputFiles in production, a map
- * in tests); `fetch` fetches config_url (globalThis.fetch in production).
+ * in tests); `fetch` fetches config_url (globalThis.fetch in production),
+ * unless HTTP_PROXY, HTTPS_PROXY, NO_PROXY or CA_BUNDLE is set, which
+ * globalThis.fetch cannot follow (src/host/backends/settings-fetch.ts).
  * The configuration is /etc/default/snf-image overlaid by
  * /etc/snf-image/snf-image.conf, or only the file named by
  * SNF_IMAGE_CONFIG_FILE when that is set.
@@ -42,6 +44,8 @@
  */
 import { configFilePaths, readConfigFiles } from './config-file.ts';
 import { fetchConfigUrl } from './config-url.ts';
+import { httpSettingsOf } from './http-settings.ts';
+import { fetchWithHttpSettings } from '../backends/settings-fetch.ts';
 import { checkOsApiVersion, readGanetiInstance, type Environment, type GanetiInstance } from './ganeti-env.ts';
 import type { InputFiles } from './input-files.ts';
 import { checkPasswordConflict, parametersFromSettings, readOsParameterEnv, toOsParameters, type SourcedParameters } from './os-parameters.ts';
@@ -72,13 +76,15 @@ export interface LoadInputs {
   readonly env: Environment;
   readonly files: InputFiles;
   readonly fetch: typeof globalThis.fetch;
+  /** Stops the config_url fetch when the run is aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface VerifyResult {
   readonly warnings: readonly string[];
 }
 
-export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): Promise<DeploymentRequest> {
+export async function loadDeploymentRequest({ env, files, fetch, signal }: LoadInputs): Promise<DeploymentRequest> {
   const warnings: string[] = [];
   checkOsApiVersion(env);
   const settingsLayer = await readSettingsLayers(env, files);
@@ -89,7 +95,9 @@ export async function loadDeploymentRequest({ env, files, fetch }: LoadInputs): 
   let parameters: SourcedParameters = mergeLayers([parametersFromSettings(settingsLayer), readOsParameterEnv(env)]);
   const configUrl = toOsParameters(parameters).config_url;
   if (configUrl !== undefined && configUrl !== '') {
-    const fromUrl = await fetchConfigUrl(configUrl, { fetch, timeoutSeconds: config.CONFIG_URL_TIMEOUT }, warnings);
+    const http = httpSettingsOf(config);
+    const fetchThrough = http === undefined ? fetch : fetchWithHttpSettings(http);
+    const fromUrl = await fetchConfigUrl(configUrl, { fetch: fetchThrough, timeoutSeconds: config.CONFIG_URL_TIMEOUT, ...(signal ? { signal } : {}) }, warnings);
     parameters = mergeLayers([parameters, fromUrl]);
   }
   checkPasswordConflict(parameters);

@@ -3,15 +3,17 @@ import { SnfImageError } from '../../errors.ts';
 import type { InputFiles } from './input-files.ts';
 import { OS_PARAMETER_NAMES } from '../../../machines/host/os-parameter-names.ts';
 import { describeValue, type SourcedValue, type ValueLayer } from './sourced-value.ts';
-import { DEFAULT_NIC_CONFIGS, HELPER_ACCELS, MACHINE_TYPES } from '../../../machines/host/plan.ts';
+import { DEFAULT_NIC_CONFIGS, HELPER_ACCELS, MACHINE_TYPES, type HttpProxy } from '../../../machines/host/plan.ts';
+import { Secret } from '../../effects/secret.ts';
 
 /**
  * The settings an operator puts in the configuration file (or a variant
  * file), under snf-image's names and with its defaults, plus our own
  * (HELPER_ACCEL, HELPER_MACHINE_TYPE, TRACE_DIR, VARIANTS_LIST,
- * CONFIG_URL_TIMEOUT, QEMU, LOG_LEVEL). As in snf-image (`: ${VAR:=default}`), an empty
- * value means the default, except for DEFAULT_NIC_CONFIG, where empty means
- * "leave the default NIC unconfigured".
+ * CONFIG_URL_TIMEOUT, DOWNLOAD_STALL_TIMEOUT, QEMU, LOG_LEVEL, HTTP_PROXY,
+ * HTTPS_PROXY, NO_PROXY, CA_BUNDLE). As in snf-image (`: ${VAR:=default}`),
+ * an empty value means the default, except for DEFAULT_NIC_CONFIG, where
+ * empty means "leave the default NIC unconfigured".
  */
 export class InvalidSettingError extends SnfImageError {
   override readonly name = 'InvalidSettingError';
@@ -44,6 +46,21 @@ const yesNo = z.string().transform((v) => v === 'yes');
 const command = z.string().transform((v) => v.trim().split(/\s+/));
 const optionalCommand = z.string().transform((v) => (v.trim() === '' ? undefined : v.trim().split(/\s+/)));
 const words = z.string().transform((v) => v.split(/\s+/).filter((w) => w !== ''));
+/** A list as curl's NO_PROXY takes it: commas, blanks or both between entries. */
+const hostList = z.string().transform((v) => v.split(/[\s,]+/).filter((w) => w !== ''));
+/** An http:// proxy URL; its user and password, if any, are kept apart as a secret. */
+const proxyUrl = z.string().transform((v, context): HttpProxy | undefined => {
+  if (v.trim() === '') return undefined;
+  const url = URL.canParse(v.trim()) ? new URL(v.trim()) : undefined;
+  if (url === undefined || url.protocol !== 'http:' || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
+    context.addIssue({ code: 'custom', message: 'use http://HOST:PORT, with USER:PASSWORD@ before HOST if the proxy asks for them (an https:// proxy is not supported)' });
+    return z.NEVER;
+  }
+  const credentials = url.username === '' && url.password === '' ? undefined : new Secret(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`);
+  url.username = '';
+  url.password = '';
+  return credentials === undefined ? { url: url.origin } : { url: url.origin, credentials };
+});
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -73,6 +90,8 @@ export const SETTINGS = {
   /** Seconds after SIGTERM before SIGKILL. */
   HELPER_HARD_TIMEOUT: setting('5', duration),
   HELPER_USER: setting('nobody', text),
+  /** yes: qemu runs under its seccomp sandbox when it has one (src/host/helper-vm/qemu-sandbox.ts). */
+  HELPER_SANDBOX: setting('yes', yesNo),
   HELPER_MEMORY: setting('512', mebibytes),
   HELPER_DEBUG: setting('no', yesNo),
   HELPER_ACCEL: setting('auto', z.enum(HELPER_ACCELS, 'use auto (KVM when it works, TCG otherwise), kvm or tcg')),
@@ -117,8 +136,18 @@ export const SETTINGS = {
   TRACE_DIR: setting('/var/log/snf-image/traces', text),
   /** create removes the traces in TRACE_DIR older than this (src/host/prune-traces.ts). */
   TRACE_MAX_AGE: setting('30d', duration),
+  /** The proxy for http:// downloads: images, config_url, os_answer_file (snf-image passed it in CURL as -x). */
+  HTTP_PROXY: setting('', proxyUrl),
+  /** The proxy for https:// downloads, reached with CONNECT. */
+  HTTPS_PROXY: setting('', proxyUrl),
+  /** Hosts downloaded from directly, past the proxies. */
+  NO_PROXY: setting('', hostList),
+  /** The certificate authorities https servers are checked against, in place of the system's (curl's --cacert). */
+  CA_BUNDLE: setting('', optionalText),
   /** Seconds to wait for a config_url answer. */
   CONFIG_URL_TIMEOUT: setting('60', duration),
+  /** Seconds an http(s) image source may send nothing, before or during the download, before create fails. */
+  DOWNLOAD_STALL_TIMEOUT: setting('60', duration),
   /** The helper's qemu; snf-image called it KVM, which is read when QEMU is not set. */
   QEMU: setting('qemu-system-x86_64', command),
   QEMU_NBD: setting('qemu-nbd', command),
@@ -136,6 +165,8 @@ export type SettingName = keyof typeof SETTINGS;
 /** The configuration in force, typed: durations in seconds, programs as argv arrays, yes/no as booleans. */
 export type EffectiveConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 
+const SETTINGS_WITH_CREDENTIALS: ReadonlySet<SettingName> = new Set(['HTTP_PROXY', 'HTTPS_PROXY']);
+
 const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 'CLOUD_INIT_DEBUG', 'IMPORT_RESIZE'];
 
 /**
@@ -144,7 +175,7 @@ const YES_NO_SETTINGS: readonly SettingName[] = ['HELPER_DEBUG', 'IMAGE_DEBUG', 
  * any other value is refused, since it could not do what its author meant.
  */
 const PROGRAMS_NOT_RUN: Partial<Record<SettingName, string>> = {
-  CURL: 'http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply',
+  CURL: 'http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options cannot apply; for a proxy set HTTP_PROXY, HTTPS_PROXY and NO_PROXY, and for your own certificate authority CA_BUNDLE (a PEM file)',
   QEMU_NBD: 'a URI disk is attached with the qemu-nbd found on PATH',
   LOSETUP: 'snf-image needs no loop device to write a disk',
   BLOCKDEV: 'snf-image reads disk sizes itself',
@@ -174,7 +205,9 @@ export function resolveSettings(layer: ValueLayer, warnings: string[]): Effectiv
     if (!result.success) {
       const reason = result.error.issues[0]?.message ?? 'the value is not valid';
       const source = given ?? { name, value: fallback, where: 'the built-in defaults' };
-      throw new InvalidSettingError(name, source.value, `${describeValue(source)} is not valid: ${reason}.`);
+      // A proxy URL may carry a password: the sentence names the setting, not its value.
+      const shown = SETTINGS_WITH_CREDENTIALS.has(name) ? { ...source, value: new Secret(source.value) } : source;
+      throw new InvalidSettingError(name, SETTINGS_WITH_CREDENTIALS.has(name) ? '***' : source.value, `${describeValue(shown)} is not valid: ${reason}.`);
     }
     resolved[name] = result.data;
   }

@@ -59,13 +59,6 @@ describe('OpenBSD and NetBSD disklabels on real disks', { skip: process.getuid?.
     assert.equal((await readBsdLayout(disk, DISK_SECTORS)).label.sectors, DISK_SECTORS);
   });
 
-  it('says that SWAP is not applied to a disklabel rather than pass over it', async () => {
-    const { disk } = await bsdDisk('netbsd');
-    const run = await runHelperProgram(await disks.workdir(), [disk], env('netbsd', { SWAP: '2:16' }), ['FixPartitionTable']);
-    assert.equal(run.result, 'SUCCESS\n');
-    assert.ok(run.monitor.includes('WARNING: SWAP is not applied to netbsd disklabels: no swap partition was added'), run.monitor.join('\n'));
-  });
-
   it('fails detection on a label with a bad checksum, with a sentence, and changes nothing', async () => {
     const { disk } = await bsdDisk('openbsd', {
       label: (spec) => {

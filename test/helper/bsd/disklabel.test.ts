@@ -114,6 +114,35 @@ describe('disklabel growth', () => {
     assert.equal(grown.notGrown, 'partition b, the last one, is swap; it is left as it is');
   });
 
+  const SWAP = 16 * 2048;
+
+  it('carves a NetBSD swap partition b at the end of the disk, from a 1 MiB boundary, and grows a up to it', () => {
+    const grown = growDiskLabel(parse(rootOnly('netbsd')), { sectors: DISK + 100, sliceStart: 64, swapSectors: SWAP });
+    const label = parseDiskLabel(pad(grown.bytes), 'netbsd', { sliceStart: 64, diskSectors: DISK + 100 });
+    const swapStart = Math.floor((DISK + 100 - SWAP) / 2048) * 2048;
+    assert.deepEqual(label.partitions.map((p) => [p.letter, p.offset, p.size, p.fstype]), [['a', 64, swapStart - 64, 7], ['b', swapStart, DISK + 100 - swapStart, 1], ['c', 64, DISK + 100 - 64, 0], ['d', 0, DISK + 100, 0]]);
+    assert.deepEqual(grown.swap, { letter: 'b', offset: swapStart, size: DISK + 100 - swapStart, fstype: 1 });
+    assert.ok(grown.swap!.size >= SWAP);
+  });
+
+  it('carves an OpenBSD swap partition b up to the usable end, a rounded to 32 sectors before it', () => {
+    const grown = growDiskLabel(parse(rootOnly('openbsd')), { sectors: DISK, sliceStart: 64, swapSectors: SWAP });
+    const label = parseDiskLabel(pad(grown.bytes), 'openbsd', { sliceStart: 64, diskSectors: DISK });
+    const end = Math.floor(DISK / (63 * 255)) * 63 * 255;
+    const swapStart = Math.floor((end - SWAP) / 2048) * 2048;
+    const b = label.partitions.find((p) => p.letter === 'b')!;
+    assert.deepEqual([b.offset, b.size, b.fstype], [swapStart, end - swapStart, 1]);
+    assert.equal(label.partitions[0]!.size, Math.floor((swapStart - 64) / 32) * 32);
+    assert.ok(label.partitions[0]!.offset + label.partitions[0]!.size <= b.offset, 'a ends before b');
+    assert.equal(label.usableEnd, end);
+  });
+
+  it('refuses swap when partition b is already in use, and when the disk has no room for it', () => {
+    assert.throws(() => growDiskLabel(parse(layout('netbsd')), { sectors: DISK, sliceStart: 64, swapSectors: SWAP }), /partition b of the netbsd disklabel is already in use \(swap, 62080 sectors\)/);
+    const full = layout('netbsd', { partitions: [{ letter: 'a', offset: 64, size: DISK - 64 - 1000, fstype: 7 }, ...layout('netbsd').partitions.slice(2)] });
+    assert.throws(() => growDiskLabel(parse(full), { sectors: DISK, sliceStart: 64, swapSectors: SWAP }), /^DiskLabelError: Not enough space for swap partition: 16 MiB asked, 0 MiB free at the end of the disk$/);
+  });
+
   it('writes a checksum the parser accepts, and a changed one', () => {
     const before = buildLabel(rootOnly('netbsd'));
     const grown = growDiskLabel(parse(rootOnly('netbsd')), { sectors: DISK, sliceStart: 64 });

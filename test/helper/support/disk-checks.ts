@@ -1,3 +1,4 @@
+import type { TraceEvent } from '../../../src/effects/trace.ts';
 import { realProcesses } from '../../../src/effects/real/processes.ts';
 
 const run = (command: string, args: readonly string[]) => realProcesses.run(command, args);
@@ -46,4 +47,19 @@ export async function e2fsckClean(device: string): Promise<boolean> {
 export async function helperMounts(): Promise<string[]> {
   const { stdout } = await run('cat', ['/proc/mounts']);
   return stdout.split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.includes('snf-image-target-') || m.includes('snf-image-probe-'));
+}
+
+/**
+ * Those of the given mountpoints (the helper's, from its trace) that are
+ * still mounted: unlike helperMounts, blind to other test files' helpers
+ * running at the same time.
+ */
+export async function stillMounted(mountpoints: readonly string[]): Promise<string[]> {
+  const mounted = new Set((await helperMounts()));
+  return mountpoints.filter((m) => mounted.has(m));
+}
+
+/** Where the helper mounted things, from its trace. */
+export function helperMountpoints(trace: readonly TraceEvent[]): string[] {
+  return trace.flatMap((e) => (e.kind === 'effect.event' && e.event.type === 'helper.mounted' ? [String(e.event.mountpoint)] : []));
 }

@@ -76,7 +76,7 @@ describe('plain HTTP GET on a socket of its own', () => {
     const target = new URL(`${url}/images/a.img?sig=1`);
     target.username = 'user';
     target.password = 'p w';
-    const response = await httpGet(target, signal, 5000);
+    const response = await httpGet(target, { signal: signal, stallMs: 5000 });
     assert.equal(response.status, 200);
     assert.equal(response.statusMessage, 'OK');
     assert.equal(response.headers['x-two'], 'a, b');
@@ -89,19 +89,19 @@ describe('plain HTTP GET on a socket of its own', () => {
   it('decodes a chunked body whose framing falls across reads, with extensions and a trailer', async () => {
     for (const pieceBytes of [1, 7, 4096]) {
       const { url } = await serve(() => Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(BODY, [1, 65536, 3, 100_000, BODY.length - 165_540])]), pieceBytes);
-      const response = await httpGet(new URL(`${url}/c.img`), signal, 5000);
+      const response = await httpGet(new URL(`${url}/c.img`), { signal: signal, stallMs: 5000 });
       assert.ok((await readAll(response, 5000)).equals(BODY), `pieces of ${pieceBytes} bytes`);
     }
   });
 
   it('reads a body without Content-Length or chunking up to the close', async () => {
     const { url } = await serve(() => Buffer.concat([Buffer.from('HTTP/1.0 200 OK\r\n\r\n'), BODY]));
-    assert.ok((await readAll(await httpGet(new URL(`${url}/x`), signal, 5000))).equals(BODY));
+    assert.ok((await readAll(await httpGet(new URL(`${url}/x`), { signal: signal, stallMs: 5000 }))).equals(BODY));
   });
 
   it('skips an interim 100 Continue', async () => {
     const { url } = await serve(() => Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
-    const response = await httpGet(new URL(`${url}/x`), signal, 5000);
+    const response = await httpGet(new URL(`${url}/x`), { signal: signal, stallMs: 5000 });
     assert.equal(response.status, 404);
     assert.equal((await readAll(response)).length, 0);
   });
@@ -116,16 +116,16 @@ describe('plain HTTP GET on a socket of its own', () => {
     ];
     for (const [answer, error] of cases) {
       const { url } = await serve(() => answer);
-      const response = await httpGet(new URL(`${url}/x`), signal, 5000);
+      const response = await httpGet(new URL(`${url}/x`), { signal: signal, stallMs: 5000 });
       await assert.rejects(readAll(response), error);
     }
   });
 
   it('refuses what is not an HTTP/1.1 answer, and headers without end', async () => {
     const { url } = await serve(() => Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'));
-    await assert.rejects(httpGet(new URL(`${url}/x`), signal, 5000), /did not answer in HTTP\/1\.1 \("SSH-2\.0-OpenSSH"\)/);
+    await assert.rejects(httpGet(new URL(`${url}/x`), { signal: signal, stallMs: 5000 }), /did not answer in HTTP\/1\.1 \("SSH-2\.0-OpenSSH"\)/);
     const long = await serve(() => Buffer.from(`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`), 8192);
-    await assert.rejects(httpGet(new URL(`${long.url}/x`), signal, 5000), /response headers are longer than 65536 bytes/);
+    await assert.rejects(httpGet(new URL(`${long.url}/x`), { signal: signal, stallMs: 5000 }), /response headers are longer than 65536 bytes/);
   });
 
   it('gives up on a server that goes silent, and stops when aborted', async () => {
@@ -133,10 +133,10 @@ describe('plain HTTP GET on a socket of its own', () => {
     servers.push(silent);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = new URL(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/x`);
-    await assert.rejects(httpGet(url, signal, 200), /the server sent nothing for 0\.2 s/);
+    await assert.rejects(httpGet(url, { signal: signal, stallMs: 200 }), /the server sent nothing for 0\.2 s/);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    await assert.rejects(httpGet(url, controller.signal, 5000), { name: 'AbortError' });
+    await assert.rejects(httpGet(url, { signal: controller.signal, stallMs: 5000 }), { name: 'AbortError' });
   });
 
   describe('a body read slower than it arrives', () => {
@@ -147,7 +147,7 @@ describe('plain HTTP GET on a socket of its own', () => {
     });
 
     it('arrives whole and in order while the socket waits for the reader', async () => {
-      const response = await httpGet(new URL(`${url}/big`), signal, 5000);
+      const response = await httpGet(new URL(`${url}/big`), { signal: signal, stallMs: 5000 });
       const parts: Buffer[] = [];
       const buffer = Buffer.alloc(1024 * 1024);
       for (let n, turn = 0; (n = await response.read(buffer)) > 0; turn++) {
@@ -186,7 +186,7 @@ describe('GET over https on a socket of its own', () => {
   });
 
   it('refuses a server whose certificate nobody vouches for', async () => {
-    await assert.rejects(httpGet(new URL(url), new AbortController().signal, 5000), /self[- ]signed certificate/);
+    await assert.rejects(httpGet(new URL(url), { signal: new AbortController().signal, stallMs: 5000 }), /self[- ]signed certificate/);
   });
 
   it('reads the body from a server it trusts (NODE_EXTRA_CA_CERTS), in a process of its own', async () => {
@@ -195,7 +195,7 @@ describe('GET over https on a socket of its own', () => {
     const script = `
       const { httpGet } = await import(${JSON.stringify(module)});
       const { createHash } = await import('node:crypto');
-      const response = await httpGet(new URL(process.argv[1]), new AbortController().signal, 5000);
+      const response = await httpGet(new URL(process.argv[1]), { signal: new AbortController().signal, stallMs: 5000 });
       const hash = createHash('sha256');
       const buffer = new Uint8Array(1 << 20);
       for (let n; (n = await response.read(buffer)) > 0; ) hash.update(buffer.subarray(0, n));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +11,7 @@ import { standardBackends } from '../../../src/host/backends/backend-registry.ts
 import { ImageDownloadFailed } from '../../../src/host/backends/network-source.ts';
 import { copyImage, type CopyImageInput } from '../../../src/host/copy/copy-image.ts';
 import { ImageSizeMismatch } from '../../../src/host/copy/copy-stream.ts';
-import { DiskTooSmall } from '../../../src/host/copy/disk-writer.ts';
+import { DiskTooSmall, DiskWriteFailed } from '../../../src/host/copy/disk-writer.ts';
 import { UnknownImageFormat } from '../../../src/host/image-format/image-format.ts';
 import { MBR_PREFIX_BYTES } from '../../../src/host/image-format/mbr.ts';
 import { SIGNED_QUERY, startImageServer, type ImageServer } from './image-server.ts';
@@ -123,6 +124,25 @@ describe('copyImage', () => {
     const disk = await fileDisk('small.disk', 4 * MiB);
     await assert.rejects(copyImage(input('debian.img', 'local', disk), ctx(), backends), DiskTooSmall);
     assert.ok((await readFile(disk)).every((b) => b === 0xee));
+  });
+
+  it('fails naming the disk and ENOSPC when the filesystem under a file disk is full, and closes the disk', async () => {
+    const small = join(dir, 'small-fs');
+    await mkdir(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
+    try {
+      const disk = join(small, 'sparse.disk');
+      await writeFile(disk, '');
+      await truncate(disk, 16 * MiB);
+      await assert.rejects(copyImage(input('debian.img', 'local', disk), ctx(), backends), (error: Error) => {
+        assert.ok(error instanceof DiskWriteFailed, String(error));
+        assert.match(error.message, new RegExp(`^writing the image to disk ${disk} failed at byte \\d+: no space left on the device \\(ENOSPC\\)`));
+        return true;
+      });
+      assert.equal(processHasOpen(disk), false);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   it('rejects an unknown img_format naming the valid ones', async () => {

@@ -41,6 +41,7 @@ describe('a download that goes wrong', () => {
     // libuv reports a reset that follows a partial read as the end of the stream: then the missing bytes tell.
     ['resets the connection', '/reset.img', /the connection was lost after \d+ bytes \((.*ECONNRESET|the server closed the connection \d+ bytes short of the 3145728 it announced)\)/],
     ['sends fewer bytes than it announced', '/short.img', /the connection was lost after 1572864 bytes|ended after 1572864 of 3145728 bytes/],
+    ['sends more bytes than it announced', '/long.img', /the server sent more bytes than the 1572864 announced \(bytes after the end of the body\)/],
   ];
   for (const [what, path, reason] of cases) {
     it(`fails naming the URL when the server ${what}`, async () => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../../support/loopback-server.ts';
 
 /**
  * A real HTTP server on 127.0.0.1 serving one image in the ways the network
@@ -12,13 +13,15 @@ import type { AddressInfo, Socket } from 'node:net';
  *   /stall.img            Content-Length, 1 MiB, then nothing until the client goes
  *   /reset.img            Content-Length, half the image, then a TCP reset
  *   /short.img            Content-Length, half the image, then an orderly close
+ *   /long.img             Content-Length of half the image, then the whole image
+ *   /head-stall.img       HEAD held without an answer until the client goes; GET as /image.img
  *   /moved.img            a redirect to /image.img
  *   /empty-chunked.img    no bytes at all, without Content-Length
  * Anything else is 404.
  */
 export interface ImageServer {
   readonly url: string;
-  /** Connections still held open by /stall.img: 0 once those clients have gone. */
+  /** Connections still held open by /stall.img or a HEAD of /head-stall.img: 0 once those clients have gone. */
   stalledConnections(): number;
   close(): Promise<void>;
 }
@@ -26,30 +29,17 @@ export interface ImageServer {
 export const SIGNED_QUERY = 'X-Amz-Signature=0a1b2c&X-Amz-Expires=300&name=a%20b';
 
 export async function startImageServer(image: Buffer): Promise<ImageServer> {
-  const sockets = new Set<Socket>();
   const stalled = new Set<Socket>();
   const server = createServer((req, res) => {
-    if (req.url?.startsWith('/stall.img') && req.socket) {
+    const held = req.url?.startsWith('/stall.img') || (req.url?.startsWith('/head-stall.img') && req.method === 'HEAD');
+    if (held && req.socket) {
       stalled.add(req.socket);
       req.socket.on('close', () => stalled.delete(req.socket));
     }
     serve(image, req, res);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stalledConnections: () => stalled.size,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const listener = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${listener.port}`, stalledConnections: () => stalled.size, close: listener.close };
 }
 
 function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
@@ -77,6 +67,15 @@ function serve(image: Buffer, req: IncomingMessage, res: ServerResponse): void {
     case '/short.img':
       res.writeHead(200, { 'content-length': image.length });
       return void (head ? res.end() : sendSlowly(res, image, half, 'close'));
+    case '/long.img':
+      if (head) return void res.writeHead(200, { 'content-length': half }).end();
+      // Past Node's own bookkeeping, which would not send more than it announced.
+      req.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${half}\r\nconnection: close\r\n\r\n`);
+      return void req.socket.end(image);
+    case '/head-stall.img':
+      if (head) return;
+      res.writeHead(200, { 'content-length': image.length });
+      return void sendSlowly(res, image, image.length, 'end');
     case '/drop-chunked.img':
       res.writeHead(200);
       return void (head ? res.end() : sendSlowly(res, image, half, 'cut'));

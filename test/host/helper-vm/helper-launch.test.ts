@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { createConfigDeviceWriter } from '../../../src/host/config-device/config
 import type { DiskType } from '../../../src/host/helper-vm/helper-devices.ts';
 import { createRunHelper, readResult } from '../../../src/host/helper-vm/helper-vm.ts';
 import { qemuCommand } from '../../../src/host/helper-vm/qemu-command.ts';
+import { qemuHasSandbox } from '../../../src/host/helper-vm/qemu-sandbox.ts';
 import { detectQemuVersion } from '../../../src/host/helper-vm/qemu-version.ts';
 import { multibootStub } from '../../fixtures/multiboot-stub.ts';
 import { capturedLog } from '../../support/captured-log.ts';
@@ -54,6 +55,7 @@ describe('helper VM launch with qemu', () => {
         helperDir: join(dir, 'helper'),
         memoryMiB: 64,
         user: 'nobody',
+        sandbox: await qemuHasSandbox(realProcesses, [qemu]),
         debug: false,
         diskType,
         instanceDisks: [join(dir, 'disk0')],
@@ -83,4 +85,48 @@ describe('helper VM launch with qemu', () => {
       assert.deepEqual(await readResult({ path: resultPath }, ctx), { firstLine: 'SUCCESS' });
     });
   }
+
+  it('runs qemu as HELPER_USER under its seccomp filter', async () => {
+    const launch = {
+      qemu,
+      qemuVersion: await detectQemuVersion(realProcesses, [qemu]),
+      machine: 'microvm' as const,
+      accelerator: 'tcg' as const,
+      helperDir: join(dir, 'helper'),
+      memoryMiB: 64,
+      user: 'nobody',
+      sandbox: true,
+      debug: false,
+      diskType: 'paravirtual',
+      instanceDisks: [join(dir, 'disk0')],
+      configDevice: join(dir, 'helper', 'initrd'),
+      resultPath: join(dir, 'result-sandbox'),
+    };
+    const { command, args } = qemuCommand(launch);
+    const stop = new AbortController();
+    // -S holds the VM before its first instruction, so the process stays to be looked at.
+    const running = createRunHelper({ log: capturedLog().log, onTrace: () => {} })({ command, args: [...args, '-S'] }, { signal: stop.signal, emit: () => {} }).catch(() => undefined);
+    try {
+      const status = await processStatus((cmdline) => cmdline.startsWith(qemu) && cmdline.includes(launch.resultPath));
+      assert.match(status, /^Uid:\t65534\t65534\t65534\t65534$/m, 'qemu dropped to nobody');
+      assert.match(status, /^Seccomp:\t2$/m, 'a seccomp filter is on');
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
 });
+
+/** /proc/PID/status of the first process whose command line matches, waiting up to 20 s for it. */
+async function processStatus(matches: (cmdline: string) => boolean): Promise<string> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      // Once qemu has opened its files and dropped to the user, the filter is in place.
+      if (matches(cmdline.replaceAll('\0', ' ')) && /^Uid:\t65534/m.test(status)) return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('qemu did not start');
+}

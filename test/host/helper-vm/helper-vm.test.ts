@@ -184,7 +184,11 @@ describe('helper VM process', () => {
   it('says so when the helper program cannot start', async () => {
     const { log } = capturedLog();
     const run = createRunHelper({ log, onTrace: () => {} })({ command: join(dir, 'no-such-qemu'), args: [] }, { signal: new AbortController().signal, emit: () => {} });
-    await assert.rejects(run, HelperLaunchFailed);
+    await assert.rejects(run, (error: Error) => {
+      assert.ok(error instanceof HelperLaunchFailed);
+      assert.equal(error.message, `cannot start the helper VM (${join(dir, 'no-such-qemu')}): it was not found: install qemu, or correct QEMU in the configuration file`);
+      return true;
+    });
   });
 
   it('signals a group that is already gone without error', async () => {

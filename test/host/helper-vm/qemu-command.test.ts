@@ -12,6 +12,7 @@ const spec: HelperLaunchSpec = {
   helperDir: '/var/lib/snf-image/helper',
   memoryMiB: 512,
   user: 'nobody',
+  sandbox: true,
   debug: false,
   diskType: 'paravirtual',
   instanceDisks: ['/dev/drbd0'],
@@ -21,7 +22,8 @@ const spec: HelperLaunchSpec = {
 
 const common = (machine: string, accel: readonly string[], user: readonly string[]) => [
   '-nodefaults', '-no-user-config', '-machine', machine, ...accel, '-m', '512', '-display', 'none', '-monitor', 'none', '-nic', 'none', '-no-reboot',
-  '-device', machine.startsWith('microvm') ? 'virtio-rng-device' : 'virtio-rng-pci', ...user,
+  '-device', machine.startsWith('microvm') ? 'virtio-rng-device' : 'virtio-rng-pci',
+  '-sandbox', 'on,obsolete=deny,spawn=deny,resourcecontrol=deny', ...user,
   '-kernel', '/var/lib/snf-image/helper/kernel', '-initrd', '/var/lib/snf-image/helper/initrd',
 ];
 const serials = [
@@ -31,7 +33,7 @@ const serials = [
   '-chardev', 'socket,id=trace,fd=4', '-device', 'isa-serial,chardev=trace,index=3',
 ];
 const append = (rulesDev: string, ...more: string[]) =>
-  ['-append', ['console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper', ...more, `rules_dev=${rulesDev}`].join(' ')];
+  ['-append', ['console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper', ...more, `rules_dev=${rulesDev}`].join(' ')];
 
 describe('qemu command line', () => {
   it('boots pc with virtio disks, the config floppy last, under TCG as HELPER_USER with -runas', () => {
@@ -73,7 +75,7 @@ describe('qemu command line', () => {
     const command = qemuCommand({ ...spec, machine: 'microvm', extraKernelArgs: ['tsc_early_khz=2600000'] });
     assert.deepEqual(command.args, [
       ...common('microvm,isa-serial=off,pit=on,pic=on', ['-accel', 'tcg'], ['-runas', 'nobody']),
-      '-append', 'console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper rules_dev=/dev/vdc tsc_early_khz=2600000',
+      '-append', 'console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper rules_dev=/dev/vdc tsc_early_khz=2600000',
       '-drive', 'file=/var/lib/snf-image/helper/image,format=raw,if=none,id=helper,readonly=on', '-device', 'virtio-blk-device,drive=helper',
       '-drive', 'file=/dev/drbd0,format=raw,if=none,cache=none,id=disk0', '-device', 'virtio-blk-device,drive=disk0',
       '-drive', 'file=/tmp/config.img,format=raw,if=none,id=config', '-device', 'virtio-blk-device,drive=config',
@@ -93,8 +95,25 @@ describe('qemu command line', () => {
 
   it('adds the debug flag with HELPER_DEBUG, and keeps ttyS3 for the trace channel', () => {
     const args = qemuCommand({ ...spec, debug: true }).args;
-    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
+    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
     assert.deepEqual(args.slice(-4), ['-chardev', 'pty,id=debug', '-device', 'isa-serial,chardev=debug,index=3']);
+  });
+
+  it('leaves the sandbox out when HELPER_SANDBOX is no or the qemu has none', () => {
+    const args = qemuCommand({ ...spec, sandbox: false }).args;
+    assert.equal(args.includes('-sandbox'), false);
+    assert.deepEqual(args.slice(args.indexOf('-runas') - 2, args.indexOf('-runas') + 2), ['-device', 'virtio-rng-pci', '-runas', 'nobody']);
+  });
+
+  it('reaches nothing but its kernel, initrd, the helper root (read-only), the instance disks, the config device and the result file', () => {
+    const args = qemuCommand({ ...spec, instanceDisks: ['/dev/drbd0', '/dev/drbd1'] }).args;
+    const files = args.flatMap((arg, i) => (['-kernel', '-initrd'].includes(args[i - 1]!) ? [arg] : [...arg.matchAll(/(?:^|,)(?:file|path)=([^,]+)/g)].map((m) => m[1]!)));
+    assert.deepEqual(files, ['/var/lib/snf-image/helper/kernel', '/var/lib/snf-image/helper/initrd', '/var/lib/snf-image/helper/image', '/dev/drbd0', '/dev/drbd1', '/tmp/config.img', '/tmp/result']);
+    assert.ok(args.includes('file=/var/lib/snf-image/helper/image,format=raw,if=none,id=helper,readonly=on'));
+    // No network, no shared host directory, no guest agent or monitor socket, no defaults or user config.
+    assert.equal(args.some((arg) => /^-(netdev|net|fsdev|virtfs|qmp|mon|L|bios|readconfig|loadvm|incoming)$/.test(arg) || /9p|virtiofs|vhost-user|hostfwd|guestfwd|smb=/.test(arg)), false);
+    for (const flag of ['-nodefaults', '-no-user-config']) assert.ok(args.includes(flag));
+    assert.deepEqual(args.slice(args.indexOf('-nic'), args.indexOf('-nic') + 2), ['-nic', 'none']);
   });
 
   it('doubles commas in paths so qemu does not split them', () => {

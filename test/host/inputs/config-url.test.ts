@@ -171,6 +171,15 @@ describe('config_url', () => {
     );
   });
 
+  it('stops waiting for a server that does not answer as soon as the run is aborted', async () => {
+    const run = new AbortController();
+    const started = Date.now();
+    const fetching = fetchConfigUrl(`${base}/slow`, { fetch: globalThis.fetch, timeoutSeconds: 60, signal: run.signal }, []);
+    setTimeout(() => run.abort(), 50);
+    await assert.rejects(fetching, (error: unknown) => !(error instanceof ConfigUrlTimeoutError));
+    assert.ok(Date.now() - started < 5000, 'not held until CONFIG_URL_TIMEOUT');
+  });
+
   it('reports a server that cannot be reached', async () => {
     await rejects(
       closedPortUrl,

@@ -37,6 +37,7 @@ describe('settings', () => {
       HELPER_SOFT_TIMEOUT: 120,
       HELPER_HARD_TIMEOUT: 5,
       HELPER_USER: 'nobody',
+      HELPER_SANDBOX: true,
       HELPER_MEMORY: 512,
       HELPER_DEBUG: false,
       HELPER_ACCEL: 'auto',
@@ -57,7 +58,12 @@ describe('settings', () => {
       IMPORT_RESIZE: false,
       TRACE_DIR: '/var/log/snf-image/traces',
       TRACE_MAX_AGE: 2592000,
+      HTTP_PROXY: undefined,
+      HTTPS_PROXY: undefined,
+      NO_PROXY: [],
+      CA_BUNDLE: undefined,
       CONFIG_URL_TIMEOUT: 60,
+      DOWNLOAD_STALL_TIMEOUT: 60,
       QEMU: ['qemu-system-x86_64'],
       QEMU_NBD: ['qemu-nbd'],
       LOSETUP: ['losetup'],
@@ -115,6 +121,24 @@ describe('settings', () => {
     );
   });
 
+  it('takes the proxies apart from their credentials, which stay secret', async () => {
+    const { config } = await settings('HTTP_PROXY=http://squid.example:3128\nHTTPS_PROXY=http://ops:s%40cret@squid.example:3128/\nNO_PROXY="images.example, 10.0.0.5:8080 .lan"\nCA_BUNDLE=/etc/ssl/ours.pem\n');
+    assert.deepEqual(config.HTTP_PROXY, { url: 'http://squid.example:3128' });
+    assert.equal(config.HTTPS_PROXY?.url, 'http://squid.example:3128');
+    assert.equal(config.HTTPS_PROXY?.credentials?.reveal(), 'ops:s@cret');
+    assert.doesNotMatch(JSON.stringify(config), /cret/, 'the password never reaches a trace');
+    assert.deepEqual(config.NO_PROXY, ['images.example', '10.0.0.5:8080', '.lan']);
+    assert.equal(config.CA_BUNDLE, '/etc/ssl/ours.pem');
+  });
+
+  it('refuses a proxy that is not an http:// URL without showing its password', async () => {
+    await invalid(
+      'HTTPS_PROXY=https://ops:s3cret@squid.example:3128\n',
+      `HTTPS_PROXY (set in ${FILE} line 1) is not valid: use http://HOST:PORT, with USER:PASSWORD@ before HOST if the proxy asks for them (an https:// proxy is not supported).`,
+    );
+    await invalid('HTTP_PROXY=squid.example:3128\n', `HTTP_PROXY (set in ${FILE} line 1) is not valid: use http://HOST:PORT, with USER:PASSWORD@ before HOST if the proxy asks for them (an https:// proxy is not supported).`);
+  });
+
   it('refuses a zero timeout, which would turn the timeout off', async () => {
     await invalid('\nHELPER_HARD_TIMEOUT=0\n', `HELPER_HARD_TIMEOUT "0" (set in ${FILE} line 2) is not valid: use a duration longer than zero.`);
   });
@@ -122,7 +146,7 @@ describe('settings', () => {
   it('refuses helper memory that is not a whole number of MiB', async () => {
     await invalid(
       'CURL="curl -k"\n',
-      `CURL "curl -k" (set in ${FILE} line 1) cannot take effect: http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options (a proxy, -k, --cacert) cannot apply. Remove it from the configuration.`,
+      `CURL "curl -k" (set in ${FILE} line 1) cannot take effect: http(s) images, config_url and os_answer_file are fetched by snf-image itself, not by curl, so curl options cannot apply; for a proxy set HTTP_PROXY, HTTPS_PROXY and NO_PROXY, and for your own certificate authority CA_BUNDLE (a PEM file). Remove it from the configuration.`,
     );
     await invalid('QEMU_NBD=/opt/qemu/bin/qemu-nbd\n', `QEMU_NBD "/opt/qemu/bin/qemu-nbd" (set in ${FILE} line 1) cannot take effect: a URI disk is attached with the qemu-nbd found on PATH. Remove it from the configuration.`);
     await invalid('LOG_LEVEL=verbose\n', `LOG_LEVEL "verbose" (set in ${FILE} line 1) is not valid: use one of fatal, error, warn, info, debug, trace.`);

@@ -108,8 +108,7 @@ export async function writeBsdImage(file: string, options: { flavour: LabelFlavo
       await mkdir(join(tree, path, '..'), { recursive: true });
       await writeFile(join(tree, path), content);
     }
-    // -f: free inodes for what the helper adds (makefs sizes the inode table to the tree otherwise).
-    await realProcesses.run('makefs', ['-t', 'ffs', '-B', 'le', '-o', `version=${options.ufs.version}`, '-f', '256', '-s', `${root.size * SECTOR}`, fs, tree]);
+    await makeUfs(fs, tree, root.size * SECTOR, options.ufs.version);
     await writeFile(file, '');
     await truncate(file, sectors * SECTOR);
     await realProcesses.run('dd', [`if=${fs}`, `of=${file}`, 'bs=512', `seek=${root.offset}`, 'conv=notrunc,sparse', 'status=none']);
@@ -126,6 +125,17 @@ export async function writeBsdImage(file: string, options: { flavour: LabelFlavo
     await rm(tree, { recursive: true, force: true });
     await rm(fs, { force: true });
   }
+}
+
+/**
+ * A UFS made by Debian's makefs from a directory tree. UFS2 gets FreeBSD's
+ * default geometry (32 KiB blocks, 4 KiB fragments); makefs puts its
+ * superblock at 8 KiB, where the helper's ufs.ko finds it (docs/bsd.md, UFS2).
+ */
+async function makeUfs(file: string, tree: string, bytes: number, version: 1 | 2): Promise<void> {
+  const geometry = version === 2 ? ',bsize=32768,fsize=4096' : '';
+  // -f: free inodes for what the helper adds (makefs sizes the inode table to the tree otherwise).
+  await realProcesses.run('makefs', ['-t', 'ffs', '-B', 'le', '-o', `version=${version}${geometry}`, '-f', '256', '-s', String(bytes), file, tree]);
 }
 
 /** FreeBSD's GPT partition type for UFS. */
@@ -148,7 +158,7 @@ export async function writeFreebsdGptImage(file: string, options: { imageMiB: nu
       await mkdir(join(tree, path, '..'), { recursive: true });
       await writeFile(join(tree, path), content);
     }
-    await realProcesses.run('makefs', ['-t', 'ffs', '-B', 'le', '-o', `version=${options.version}`, '-f', '256', '-s', `${partition.size * SECTOR}`, fs, tree]);
+    await makeUfs(fs, tree, partition.size * SECTOR, options.version);
     await realProcesses.run('dd', [`if=${fs}`, `of=${file}`, 'bs=512', `seek=${partition.start}`, 'conv=notrunc,sparse', 'status=none']);
   } finally {
     await rm(tree, { recursive: true, force: true });
