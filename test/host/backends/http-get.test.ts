@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { createServer as createTlsServer } from 'node:tls';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { BodyOverrun } from '../../../src/host/backends/http-body.ts';
 import { httpGet, type HttpResponse } from '../../../src/host/backends/http-get.ts';
 
 /**
@@ -118,6 +119,17 @@ describe('plain HTTP GET on a socket of its own', () => {
       const { url } = await serve(() => answer);
       const response = await httpGet(new URL(`${url}/x`), { signal: signal, stallMs: 5000 });
       await assert.rejects(readAll(response), error);
+    }
+  });
+
+  it('fails a body the server runs past, framed by Content-Length or by chunks', async () => {
+    const cases = [
+      Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'), BODY]),
+      Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(BODY, [BODY.length]), Buffer.from('more')]),
+    ];
+    for (const answer of cases) {
+      const { url } = await serve(() => answer);
+      await assert.rejects(readAll(await httpGet(new URL(`${url}/x`), { signal, stallMs: 5000 })), BodyOverrun);
     }
   });
 
