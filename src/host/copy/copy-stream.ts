@@ -4,6 +4,7 @@ import { alignedBuffers } from './aligned-buffers.ts';
 import type { ByteSource } from '../backends/byte-source.ts';
 import { ProgressReporter } from './copy-progress.ts';
 import { DiskTooSmall, type DiskWriter } from './disk-writer.ts';
+import { runWorkers } from './worker-pool.ts';
 
 export class ImageSizeMismatch extends SnfImageError {
   override readonly name = 'ImageSizeMismatch';
@@ -93,9 +94,8 @@ async function copyAtOffsets(
 ): Promise<number> {
   let next = 0;
   let written = 0;
-  let failure: unknown;
-  const worker = async (slot: Buffer) => {
-    while (failure === undefined && next < size) {
+  const worker = async (slot: Buffer, stopped: () => boolean) => {
+    while (!stopped() && next < size) {
       if (signal.aborted) throw new AbortedError('copyImage');
       const position = next;
       const length = Math.min(slot.length, size - position);
@@ -107,14 +107,7 @@ async function copyAtOffsets(
       progress.advanced(written);
     }
   };
-  await Promise.all(
-    slots.map((slot) =>
-      worker(slot).catch((error: unknown) => {
-        failure ??= error;
-      }),
-    ),
-  );
-  if (failure !== undefined) throw failure;
+  await runWorkers(slots, worker);
   if (signal.aborted) throw new AbortedError('copyImage');
   // A file that grew or shrank since it was opened is not the image that was sized, even when every part was read before.
   const byte = new Uint8Array(1);

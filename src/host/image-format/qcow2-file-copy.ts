@@ -5,6 +5,7 @@ import type { CopyOptions, CopySummary } from '../copy/copy-stream.ts';
 import { openDiskWriter } from '../copy/disk-writer.ts';
 import { sparseWriter } from '../copy/sparse-writer.ts';
 import { StagedWriter } from '../copy/staged-writer.ts';
+import { runWorkers } from '../copy/worker-pool.ts';
 import { CorruptQcow2, MAX_CLUSTER_BYTES, parseQcow2Header, type Qcow2Header } from './qcow2-header.ts';
 import { Qcow2LargerThanDisk, writeZeroClusters } from './qcow2-copy.ts';
 import { ClusterInflater } from './cluster-inflater.ts';
@@ -46,15 +47,14 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
     const progress = new ProgressReporter(file.size, options.progressIntervalMs, ctx.emit, options.now);
     const runs = new RunQueue(image, header, file, options.bufferBytes);
     let read = 0;
-    let failure: unknown;
     // Twice the stream copy's buffers: reads and writes both in flight, as qemu-img convert keeps several requests going.
     const buffers = alignedBuffers(options.bufferCount * 2, options.bufferBytes);
-    const worker = async (buffer: Buffer) => {
+    const worker = async (buffer: Buffer, stopped: () => boolean) => {
       // Compressed bytes are read into `scratch` (made at the first compressed run) and inflated into `buffer`.
       let scratch: Buffer | undefined;
       const inflater = new ClusterInflater(image, header);
       try {
-        while (failure === undefined) {
+        while (!stopped()) {
           if (signal.aborted) throw new AbortedError('copyImage');
           const run = await runs.next();
           if (run === undefined) return;
@@ -71,14 +71,7 @@ export async function copyQcow2File(image: string, file: RandomAccessImage, targ
         inflater.close();
       }
     };
-    await Promise.all(
-      buffers.map((buffer) =>
-        worker(buffer).catch((error: unknown) => {
-          failure ??= error;
-        }),
-      ),
-    );
-    if (failure !== undefined) throw failure;
+    await runWorkers(buffers, worker);
     if (signal.aborted) throw new AbortedError('copyImage');
     if (sparse.zeroedEnd < header.virtualSize) {
       const staged = new StagedWriter(disk, options.bufferBytes, options.bufferCount);
