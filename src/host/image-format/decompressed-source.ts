@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { childEnvironment } from '../../effects/child-environment.ts';
 import { SnfImageError } from '../../errors.ts';
 import type { ByteSource } from '../backends/byte-source.ts';
 import type { Compression } from './compression.ts';
@@ -112,7 +113,7 @@ async function feed(source: ByteSource, input: Writable): Promise<void> {
 
 async function childDecompressor({ command, package: debianPackage }: (typeof DECOMPRESSORS)[Compression]): Promise<Decompressor> {
   const output = await childOutputSocket();
-  const child = spawn(command, ['--decompress', '--stdout', '--quiet'], { stdio: ['pipe', output.childEnd, 'pipe'] });
+  const child = spawn(command, ['--decompress', '--stdout', '--quiet'], { stdio: ['pipe', output.childEnd, 'pipe'], env: childEnvironment() });
   output.given();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => {

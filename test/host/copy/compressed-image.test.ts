@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -131,5 +131,26 @@ describe('compressed diskdump images', () => {
     } finally {
       await server.close();
     }
+  });
+  it('starts the decompressor with only the environment a program needs, never the OS parameters', async () => {
+    // A zstd first on PATH that writes down its environment, then is the real one.
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'zstd'), `#!/bin/sh\nenv > ${join(dir, 'zstd-environ')}\nexec /usr/bin/zstd "$@"\n`, { mode: 0o755 });
+    const saved = { PATH: process.env.PATH, OSP_IMG_PASSWD: process.env.OSP_IMG_PASSWD };
+    process.env.PATH = `${bin}:${saved.PATH ?? '/usr/bin:/bin'}`;
+    process.env.OSP_IMG_PASSWD = 'secret-in-the-environment';
+    try {
+      await writeFile(join(dir, 'environ.img'), compressed('zstd'));
+      await copyImage(input('environ.img', await staleDisk('environ.disk')), ctx(), backends);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const environ = await readFile(join(dir, 'zstd-environ'), 'utf8');
+    assert.match(environ, /^PATH=/m, 'the stand-in ran');
+    assert.doesNotMatch(environ, /OSP_IMG_PASSWD|secret-in-the-environment/);
   });
 });
