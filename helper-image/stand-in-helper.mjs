@@ -3,7 +3,6 @@
 // root, which is read-only (the program too), the config device mounts and
 // holds rules.json, every instance disk it names is there, the kernel has
 // entropy for crypto (salts), and the monitor and result ports take lines.
-// Node 18.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';

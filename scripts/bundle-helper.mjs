@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Bundles the helper program for the helper VM, whose Debian 12 nodejs is
-// Node 18, twice from the same entry: an ES module to run as it is
+// Bundles the helper program for the helper VM, whose Node is the one
+// helper-image/node.json pins (20), twice from the same entry: an ES module to run as it is
 // (dist/helper/snf-image-helper.mjs), and a CommonJS script beside it
 // (snf-image-helper.snapshot.cjs) that the helper image build turns into a V8
 // startup snapshot: `node --build-snapshot` takes one script, not a module.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = process.argv[2] ?? `${root}dist/helper/snf-image-helper.mjs`;
-const common = { entryPoints: [`${root}src/helper/main.ts`], bundle: true, platform: 'node', target: 'node18', legalComments: 'none', logLevel: 'warning' };
+const common = { entryPoints: [`${root}src/helper/main.ts`], bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
 await build({
   ...common,

@@ -10,6 +10,7 @@ import { buildInitrd } from './initramfs.ts';
 import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPackage } from './kernel.ts';
 import { pruneHelperCache } from './prune.ts';
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
+import { readNodePin } from './node-binary.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
 import { buildStartupSnapshot } from './startup-snapshot.ts';
 import { buildUfsModuleLayer, UFS_MODULE_PATH, ufsLayerFiles } from './ufs-module.ts';
@@ -136,7 +137,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
   const [helperDir, took] = await seconds(async () => {
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
     const kernel = await resolveKernelPackage(processes);
-    const rootKey = await cacheKey({ files: [recipeFiles.packages, sourceOf('rootfs.ts'), sourceOf('mounts.ts')] });
+    const rootKey = await cacheKey({ files: [recipeFiles.packages, recipeFiles.node, sourceOf('rootfs.ts'), sourceOf('node-binary.ts'), sourceOf('mounts.ts')] });
     const ufsKey = await cacheKey({ files: [sourceOf('ufs-module.ts'), sourceOf('ufs-superblock-patch.ts')], values: [kernel.name, kernel.version] });
     const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version, ufsKey] });
     const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
@@ -145,7 +146,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
     const helperDir = join(cacheDir, key);
 
-    await ensureLayer(rootLayer, tools, async (scratch) => buildRootLayer(scratch, await readList(recipeFiles.packages), tools));
+    await ensureLayer(rootLayer, tools, async (scratch) => buildRootLayer(scratch, { packages: await readList(recipeFiles.packages), node: await readNodePin(recipeFiles.node) }, tools));
     await ensureLayer(ufsLayer, tools, async (scratch) => buildUfsModuleLayer(scratch, kernel, tools));
     const extraModules = { [UFS_MODULE_PATH]: join(ufsLayer, ufsLayerFiles.module) };
     await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools, extraModules));

@@ -3,19 +3,20 @@ import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
 import { releaseMountsUnder } from './mounts.ts';
+import { installNodeBinary, type NodePin } from './node-binary.ts';
 
-/** The Debian release of the helper root; its Node (18) is what the helper bundle targets. */
+/** The Debian release of the helper root. */
 const SUITE = 'bookworm';
 
 /** What the root layer directory holds. */
 export const rootLayerFiles = {
-  /** The read-only root, squashfs with zstd (xz is smaller but boots much slower under TCG). */
+  /** The read-only root, squashfs with zstd (xz is smaller but boots much slower under TCG), Node's binary uncompressed. */
   image: 'image',
   /** `dpkg-query -W` of the root, for operators and bug reports. */
   packages: 'packages',
 } as const;
 
-/** Paths of the root nobody reads at run time. /usr/share/nodejs stays: Debian's Node loads its builtins from there. */
+/** Paths of the root nobody reads at run time. */
 const TRIMMED = [
   'usr/share/doc',
   'usr/share/man',
@@ -44,16 +45,23 @@ export async function debianMirror(): Promise<string> {
 
 /**
  * Builds the root layer into `layer`: debootstrap minbase with `packages`,
- * trimmed, with the mount points the initrd's init uses, packed as squashfs.
+ * the pinned Node as /usr/bin/node, trimmed, with the mount points the
+ * initrd's init uses, packed as squashfs.
+ *
+ * Node is the official build, not Debian's nodejs: Debian builds it without
+ * Node's own startup snapshot and code cache, so every start compiles Node's
+ * bootstrap, which under TCG took a second more per start
+ * (docs/benchmarks.md, "Node's official build").
  */
-export async function buildRootLayer(layer: string, packages: readonly string[], tools: { log: Logger; processes: Processes }): Promise<void> {
+export async function buildRootLayer(layer: string, recipe: { packages: readonly string[]; node: NodePin }, tools: { log: Logger; processes: Processes }): Promise<void> {
   const { processes, log } = tools;
   const tree = join(layer, 'tree');
   try {
     const mirror = await debianMirror();
-    log.info({ suite: SUITE, mirror, packages: packages.length }, 'debootstrap of the helper root');
-    await processes.run('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, SUITE, tree, mirror]);
+    log.info({ suite: SUITE, mirror, packages: recipe.packages.length }, 'debootstrap of the helper root');
+    await processes.run('debootstrap', ['--variant=minbase', `--include=${recipe.packages.join(',')}`, SUITE, tree, mirror]);
     await releaseMountsUnder(tree, processes);
+    await installNodeBinary(recipe.node, tree, tools);
 
     const { stdout } = await processes.run('dpkg-query', ['-W', `--admindir=${join(tree, 'var/lib/dpkg')}`]);
     await writeFile(join(layer, rootLayerFiles.packages), stdout);
@@ -70,7 +78,12 @@ export async function buildRootLayer(layer: string, packages: readonly string[],
     await symlink('../proc/self/mounts', join(tree, 'etc/mtab'));
 
     log.info('packing the helper root as squashfs');
-    await processes.run('mksquashfs', [tree, join(layer, rootLayerFiles.image), '-comp', 'zstd', '-noappend', '-quiet', '-no-progress']);
+    await processes.run('mksquashfs', [
+      tree, join(layer, rootLayerFiles.image), '-comp', 'zstd', '-noappend', '-quiet', '-no-progress',
+      // Node's first start pages in most of its 99 MB binary; decompressing that under TCG took
+      // half a second of every helper run (docs/benchmarks.md). Stored as it is, it costs 66 MB more.
+      '-action', 'uncompressed@pathname(/usr/bin/node)',
+    ]);
   } finally {
     await releaseMountsUnder(tree, processes);
     await rm(tree, { recursive: true, force: true });

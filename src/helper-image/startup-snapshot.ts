@@ -11,10 +11,9 @@ const SNAPSHOT_CPU = 'qemu64';
 
 /**
  * A V8 startup snapshot of the helper program, made by the helper root's own
- * Node (a snapshot only loads in the binary that wrote it). Debian's nodejs
- * is built without Node's own snapshot and code cache, so every start compiles
- * Node's bootstrap JavaScript and then the bundle; under TCG that is seconds.
- * Restored from the snapshot, both are already compiled and evaluated.
+ * Node (a snapshot only loads in the binary that wrote it). Without it every
+ * start compiles and evaluates the bundle, about half a second under TCG;
+ * restored from the snapshot, the program is already compiled and evaluated.
  *
  * V8 also refuses a snapshot made on a CPU with other features than its own,
  * so Node runs under qemu's user-mode emulation of the CPU the helper VM has

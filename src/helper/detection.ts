@@ -48,8 +48,8 @@ const ROOT_FILESYSTEMS: Record<'linux' | 'windows' | 'freebsd', RegExp> = {
  */
 export async function detectImage(deps: DetectionDeps, input: DetectInput): Promise<DiskFacts> {
   await checkPrimaryGpt(input.device);
-  await deps.partitions.refresh(input.device);
   const table = await readPartitionTable(deps.processes, input.device);
+  await deps.partitions.ensureMatches(input.device, table);
   checkTableBounds(input.device, table, await diskSectors(deps, input.device, table.sectorSize));
   await checkExtFilesystems(deps, input.device, table);
   const resize = partitionToResize(table);

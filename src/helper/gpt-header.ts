@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { PartitionTableError } from './partition-table.ts';
 
 const SECTOR = 512;
@@ -67,17 +68,4 @@ function protectiveEnd(mbr: Buffer): number | undefined {
     if (mbr[entry + 4] === PROTECTIVE_TYPE) return mbr.readUInt32LE(entry + 8) + mbr.readUInt32LE(entry + 12) - 1;
   }
   return undefined;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_value, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 as GPT uses it (the zlib one; node:zlib's crc32 is newer than the helper's Node 18). */
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

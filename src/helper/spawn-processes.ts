@@ -5,8 +5,8 @@ import { CommandFailed, type Processes } from '../effects/processes.ts';
 /**
  * The helper's Processes: node:child_process itself, without execa. Inside
  * the helper VM every module costs start time under TCG, and the helper's
- * startup snapshot cannot hold child_process (Node 18 refuses it in a user
- * snapshot), so the module is loaded on the first run, after the snapshot is
+ * startup snapshot cannot hold child_process (Node supports no child_process
+ * in a user snapshot: 18 refused it, 20 warns its state may be out of sync), so the module is loaded on the first run, after the snapshot is
  * restored. It is required, not imported: a program restored from a snapshot
  * cannot import() ("Invalid host defined options"). Same contract as src/effects/real/processes.ts: the environment
  * extends the helper's, output is UTF-8 as written, a failure throws

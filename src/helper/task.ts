@@ -1,5 +1,6 @@
 import type { TaskDeclaration, TaskEnv } from '../../machines/helper/task-declaration.ts';
 import type { Processes } from '../effects/processes.ts';
+import type { PartitionTable } from './partition-table.ts';
 
 export interface TaskContext {
   readonly env: TaskEnv;
@@ -37,6 +38,8 @@ export interface PartitionNodes {
   path(disk: string, n: number): string;
   /** Makes the kernel's partition nodes match the table on the disk, after the table changed. */
   refresh(disk: string): Promise<void>;
+  /** Makes sure the kernel's partition nodes are `table`'s, refreshing them only when they are not. */
+  ensureMatches(disk: string, table: PartitionTable): Promise<void>;
 }
 
 /**
