@@ -22,12 +22,18 @@ interface Kernel {
   readonly release: string;
 }
 
+/** Times virt-customize on fresh copies of one image; `close` removes the copies. */
+export interface VirtCustomizeRunner {
+  /** Seconds of one run, or why it failed. */
+  time(): Promise<number | string>;
+  close(): Promise<void>;
+}
+
 /**
- * Seconds of one virt-customize run on a copy of `image` (made in `dir`),
- * after an untimed warm-up run that builds supermin's appliance; or why it
- * was skipped.
+ * A runner for virt-customize on copies of `image` (made in `dir`), after an
+ * untimed warm-up run that builds supermin's appliance; or why it cannot run.
  */
-export async function virtCustomizeSeconds(image: string, dir: string): Promise<number | string> {
+export async function virtCustomizeRunner(image: string, dir: string): Promise<VirtCustomizeRunner | string> {
   if (process.getuid?.() !== 0) return 'needs root (package install, mount namespace), skipped';
   // Before the install: on a fresh machine this also fetches the package index.
   const kernel = await unpackedKernel();
@@ -41,15 +47,16 @@ export async function virtCustomizeSeconds(image: string, dir: string): Promise<
     if (installed.exitCode !== 0) return `installing libguestfs-tools failed (${errorLine(installed.stderr)}), skipped`;
   }
 
+  await mkdir(dir, { recursive: true });
   const scratch = await mkdtemp(join(dir, 'virt-customize-'));
-  try {
-    console.log('virt-customize: warm-up run, not timed (builds the supermin appliance when it is not cached)');
-    const warmUp = await customizeCopy(image, scratch, kernel);
-    if (typeof warmUp === 'string') return warmUp;
-    return await customizeCopy(image, scratch, kernel);
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+  const close = () => rm(scratch, { recursive: true, force: true });
+  console.log('virt-customize: warm-up run, not timed (builds the supermin appliance when it is not cached)');
+  const warmUp = await customizeCopy(image, scratch, kernel);
+  if (typeof warmUp === 'string') {
+    await close();
+    return warmUp;
   }
+  return { time: () => customizeCopy(image, scratch, kernel), close };
 }
 
 /** The kernel the helper boots too (what linux-image-amd64 points at), unpacked once into the cache, never installed. */
