@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import { SnfImageError } from '../errors.ts';
+import type { StartupSnapshot } from './startup-snapshot.ts';
 
 /** Debian's busybox-static: the initrd has no libraries, so it must be the static build. */
 const BUSYBOX = '/bin/busybox';
@@ -11,6 +12,8 @@ const BUSYBOX = '/bin/busybox';
 export const HELPER_PROGRAM_PATH = 'lib/snf-image/snf-image-helper.mjs';
 /** Where it keeps the program's startup snapshot, when there is one: the init starts Node from it. */
 export const HELPER_SNAPSHOT_PATH = 'lib/snf-image/snf-image-helper.blob';
+/** The options Node restores the snapshot with, one line: the init passes them before --snapshot-blob. */
+export const HELPER_SNAPSHOT_OPTIONS_PATH = 'lib/snf-image/snf-image-helper.blob-options';
 
 export interface InitrdContents {
   /** The init script, run as PID 1. */
@@ -20,7 +23,7 @@ export interface InitrdContents {
   /** The helper program, as bytes so the initrd holds exactly what was hashed. */
   readonly helperProgram: Uint8Array;
   /** Its V8 startup snapshot (startup-snapshot.ts), if it has one. */
-  readonly helperSnapshot?: Uint8Array;
+  readonly helperSnapshot?: StartupSnapshot;
 }
 
 export class InitrdBuildFailed extends SnfImageError {
@@ -62,7 +65,10 @@ export async function buildInitrd(output: string, contents: InitrdContents, proc
     await copyFile(contents.init, join(staging, 'init'));
     await chmod(join(staging, 'init'), 0o755);
     await writeFile(join(staging, HELPER_PROGRAM_PATH), contents.helperProgram);
-    if (contents.helperSnapshot) await writeFile(join(staging, HELPER_SNAPSHOT_PATH), contents.helperSnapshot);
+    if (contents.helperSnapshot) {
+      await writeFile(join(staging, HELPER_SNAPSHOT_PATH), contents.helperSnapshot.blob);
+      await writeFile(join(staging, HELPER_SNAPSHOT_OPTIONS_PATH), `${contents.helperSnapshot.nodeOptions.join(' ')}\n`);
+    }
     await processes.run('sh', ['-c', 'cd "$1" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible >"$2"', 'sh', staging, output]);
   } finally {
     await rm(staging, { recursive: true, force: true });

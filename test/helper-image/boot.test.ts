@@ -64,4 +64,14 @@ describe('the helper VM image', { timeout: 30 * 60_000 }, () => {
     assert.equal(outcome.timedOut, false, outcome.console);
     assert.equal(outcome.result, 'ERROR: helper VM: the helper program exited with status 3\n');
   });
+
+  test('starts the bundled helper program from its startup snapshot under TCG', async (t) => {
+    // The bundle, with the snapshot the build makes of it; the blank instance disk makes the program fail at detection.
+    const bundleDir = await ensureHelperImage({ log });
+    const outcome = await bootHelper({ helperDir: bundleDir, workDir: join(scratch, 'snapshot'), configBus: 'virtio', diskBus: 'virtio-blk', timeoutMs: BOOT_TIMEOUT_MS });
+    t.diagnostic(`launch to power-off: ${outcome.seconds} s`);
+    assert.equal(outcome.timedOut, false, outcome.console);
+    assert.doesNotMatch(outcome.console, /startup snapshot did not load/, 'the init fell back to the plain bundle');
+    assert.match(outcome.result, /^ERROR: .*partition table of \/dev\/vdb/, 'the program itself ran and reported the blank disk');
+  });
 });

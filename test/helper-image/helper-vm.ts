@@ -64,7 +64,8 @@ export async function bootHelper(boot: HelperBoot): Promise<HelperBootOutcome> {
     ...['-drive', `file=${file('disk.img')},format=raw,if=none,id=disk0`, '-device', scsi ? 'scsi-hd,drive=disk0,bus=scsi.0' : 'virtio-blk-pci,drive=disk0'],
     ...configDrive,
     ...['-serial', `file:${file('console.log')}`, '-serial', `file:${file('result.log')}`, '-serial', `file:${file('monitor.log')}`],
-    ...(boot.debugSocket ? ['-serial', `unix:${boot.debugSocket},server=on,wait=off`] : []),
+    // ttyS3: the debug shell with HELPER_DEBUG, else the trace channel, as the host has it.
+    ...['-serial', boot.debugSocket ? `unix:${boot.debugSocket},server=on,wait=off` : `file:${file('trace.log')}`],
   ];
   const started = performance.now();
   const run = await execa('qemu-system-x86_64', args, { reject: false, timeout: boot.timeoutMs, killSignal: 'SIGKILL', stdin: 'ignore' });
