@@ -1,4 +1,4 @@
-import { constants, promises as fs, type Stats } from 'node:fs';
+import { constants, lstatSync, promises as fs, readlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
@@ -52,12 +52,12 @@ export class GuestRoot {
    * result names where a new file would be created.
    */
   async resolve(guestPath: string): Promise<string> {
-    return this.#hostPath(await this.#resolveComponents(guestPath, true));
+    return this.#hostPath(this.#resolveComponents(guestPath, true));
   }
 
   /** Like resolve, but a symlink as the last component is not followed. */
   async resolveNoFollow(guestPath: string): Promise<string> {
-    return this.#hostPath(await this.#resolveComponents(guestPath, false));
+    return this.#hostPath(this.#resolveComponents(guestPath, false));
   }
 
   async stat(guestPath: string): Promise<Stats | undefined> {
@@ -74,7 +74,7 @@ export class GuestRoot {
 
   /** Whether the path itself (not what it points to) is a symlink, dangling or not. */
   async isSymlink(guestPath: string): Promise<boolean> {
-    return (await lstatOrUndefined(await this.resolveNoFollow(guestPath)))?.isSymbolicLink() ?? false;
+    return lstatOrUndefined(await this.resolveNoFollow(guestPath))?.isSymbolicLink() ?? false;
   }
 
   async isDirectory(guestPath: string): Promise<boolean> {
@@ -95,7 +95,7 @@ export class GuestRoot {
    */
   async readBytes(guestPath: string): Promise<Buffer | undefined> {
     const hostPath = await this.resolve(guestPath);
-    const found = await lstatOrUndefined(hostPath);
+    const found = lstatOrUndefined(hostPath);
     if (!found) return undefined;
     checkReadable(guestPath, found);
     let handle: FileHandle;
@@ -122,11 +122,11 @@ export class GuestRoot {
   async writeFile(guestPath: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
     const hostPath = await this.resolve(guestPath);
     const dir = posix.dirname(hostPath);
-    const dirStats = await lstatOrUndefined(dir);
+    const dirStats = lstatOrUndefined(dir);
     if (!dirStats?.isDirectory()) {
       throw new GuestPathError(guestPath, `its directory ${this.toGuest(dir)} does not exist in the guest`);
     }
-    const existing = await lstatOrUndefined(hostPath);
+    const existing = lstatOrUndefined(hostPath);
     if (existing && !existing.isFile()) throw new GuestPathError(guestPath, `exists and is not a regular file (${fileKind(existing)})`);
     const mode = options.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
     const uid = options.uid ?? existing?.uid ?? 0;
@@ -166,10 +166,10 @@ export class GuestRoot {
     for (let i = 1; i <= parts.length; i++) {
       const partial = '/' + parts.slice(0, i).join('/');
       const hostPath = await this.resolve(partial);
-      const stats = await lstatOrUndefined(hostPath);
+      const stats = lstatOrUndefined(hostPath);
       if (stats?.isDirectory()) continue;
       if (stats) throw new GuestPathError(partial, 'exists and is not a directory');
-      const parentStats = await lstatOrUndefined(posix.dirname(hostPath));
+      const parentStats = lstatOrUndefined(posix.dirname(hostPath));
       if (!parentStats?.isDirectory()) {
         throw new GuestPathError(partial, `its directory ${this.toGuest(posix.dirname(hostPath))} does not exist in the guest`);
       }
@@ -183,7 +183,7 @@ export class GuestRoot {
   /** Removes a file or symlink (never what a symlink points to); missing is fine. */
   async remove(guestPath: string): Promise<void> {
     const hostPath = await this.resolveNoFollow(guestPath);
-    const stats = await lstatOrUndefined(hostPath);
+    const stats = lstatOrUndefined(hostPath);
     if (!stats) return;
     if (stats.isDirectory()) throw new GuestPathError(guestPath, 'is a directory');
     await fs.unlink(hostPath);
@@ -192,7 +192,7 @@ export class GuestRoot {
   /** Names in a guest directory; empty when it does not exist. */
   async list(guestPath: string): Promise<string[]> {
     const hostPath = await this.resolve(guestPath);
-    if (!(await lstatOrUndefined(hostPath))?.isDirectory()) return [];
+    if (!lstatOrUndefined(hostPath)?.isDirectory()) return [];
     return (await fs.readdir(hostPath)).sort();
   }
 
@@ -202,7 +202,7 @@ export class GuestRoot {
 
   async chmod(guestPath: string, mode: number): Promise<void> {
     const hostPath = await this.resolve(guestPath);
-    if ((await lstatOrUndefined(hostPath))?.isSymbolicLink()) throw new GuestPathError(guestPath, 'is a symlink');
+    if (lstatOrUndefined(hostPath)?.isSymbolicLink()) throw new GuestPathError(guestPath, 'is a symlink');
     await fs.chmod(hostPath, mode);
   }
 
@@ -216,7 +216,7 @@ export class GuestRoot {
     return posix.join(this.root, ...components);
   }
 
-  async #resolveComponents(guestPath: string, followLast: boolean): Promise<string[]> {
+  #resolveComponents(guestPath: string, followLast: boolean): string[] {
     const pending = splitGuestPath(guestPath);
     const resolved: string[] = [];
     let symlinks = 0;
@@ -230,14 +230,14 @@ export class GuestRoot {
       }
       resolved.push(name);
       if (missing || (pending.length === 0 && !followLast)) continue;
-      const stats = await lstatOrUndefined(this.#hostPath(resolved));
+      const stats = lstatOrUndefined(this.#hostPath(resolved));
       if (!stats) {
         missing = true;
         continue;
       }
       if (!stats.isSymbolicLink()) continue;
       if (++symlinks > MAX_SYMLINKS) throw new GuestPathError(guestPath, 'too many levels of symbolic links');
-      const target = await fs.readlink(this.#hostPath(resolved));
+      const target = readlinkSync(this.#hostPath(resolved));
       resolved.pop();
       if (target.startsWith('/')) resolved.length = 0;
       pending.unshift(...target.split('/').filter((part) => part !== ''));
@@ -270,9 +270,17 @@ function splitGuestPath(guestPath: string): string[] {
   return guestPath.split('/').filter((part) => part !== '');
 }
 
-async function lstatOrUndefined(hostPath: string): Promise<Stats | undefined> {
+/**
+ * lstat, synchronously: resolving a guest path takes one per component, and
+ * under TCG an asynchronous call costs about a millisecond of hand-offs to
+ * libuv's thread pool where a synchronous one costs a tenth of that
+ * (docs/benchmarks.md). lstat and readlink never wait on what they name (a
+ * FIFO, a device), so holding the event loop for them is safe; opening and
+ * reading files stays asynchronous.
+ */
+function lstatOrUndefined(hostPath: string): Stats | undefined {
   try {
-    return await fs.lstat(hostPath);
+    return lstatSync(hostPath);
   } catch (error) {
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined;
     throw error;
