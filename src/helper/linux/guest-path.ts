@@ -1,7 +1,7 @@
-import { constants, lstatSync, promises as fs, readlinkSync, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import type { FileHandle } from 'node:fs/promises';
 import { SnfImageError } from '../../errors.ts';
 
 /** Linux gives up after 40 symlinks in one lookup (ELOOP); so do we. */
@@ -38,6 +38,13 @@ export interface WriteOptions {
  * the way the guest itself would see it (chroot semantics): an absolute
  * symlink starts again at the guest root and `..` stops at it. So a symlink in
  * an untrusted image can never lead a read or a write outside the guest.
+ *
+ * The file system calls are synchronous behind the asynchronous methods: the
+ * helper runs one task at a time, and under TCG an asynchronous call costs
+ * about a millisecond of hand-offs to libuv's thread pool where a synchronous
+ * one costs a tenth of that; resolving a path alone takes one lstat per
+ * component (docs/benchmarks.md). None of them can wait on the guest: a read
+ * opens with O_NONBLOCK and only a regular file is read.
  */
 export class GuestRoot {
   readonly root: string;
@@ -98,19 +105,19 @@ export class GuestRoot {
     const found = lstatOrUndefined(hostPath);
     if (!found) return undefined;
     checkReadable(guestPath, found);
-    let handle: FileHandle;
+    let fd: number;
     try {
       // O_NONBLOCK: should a FIFO take the file's place after the check, the open still returns.
-      handle = await fs.open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = fs.openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
       throw new GuestPathError(guestPath, `cannot be read (${errorCode(error) ?? String(error)})`);
     }
     try {
-      checkReadable(guestPath, await handle.stat());
-      return await handle.readFile();
+      checkReadable(guestPath, fs.fstatSync(fd));
+      return fs.readFileSync(fd);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 
@@ -133,20 +140,20 @@ export class GuestRoot {
     const gid = options.gid ?? existing?.gid ?? 0;
 
     const temp = posix.join(dir, `.${posix.basename(hostPath)}.snf-image-${randomBytes(6).toString('hex')}`);
-    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const fd = fs.openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      await handle.writeFile(data);
-      await handle.chown(uid, gid);
+      fs.writeFileSync(fd, data);
+      fs.fchownSync(fd, uid, gid);
       // chmod after chown: chown clears the set-id bits.
-      await handle.chmod(mode);
-      await handle.sync();
+      fs.fchmodSync(fd, mode);
+      fs.fsyncSync(fd);
     } catch (error) {
-      await handle.close();
-      await fs.rm(temp, { force: true });
+      fs.closeSync(fd);
+      fs.rmSync(temp, { force: true });
       throw error;
     }
-    await handle.close();
-    await fs.rename(temp, hostPath);
+    fs.closeSync(fd);
+    fs.renameSync(temp, hostPath);
   }
 
   /** Appends by rewriting the whole file, so the write stays atomic and confined. */
@@ -174,9 +181,9 @@ export class GuestRoot {
         throw new GuestPathError(partial, `its directory ${this.toGuest(posix.dirname(hostPath))} does not exist in the guest`);
       }
       // Private until it has its owner, then the mode asked for.
-      await fs.mkdir(hostPath, { mode: 0o700 });
-      await fs.chown(hostPath, options.uid ?? 0, options.gid ?? 0);
-      await fs.chmod(hostPath, options.mode ?? 0o755);
+      fs.mkdirSync(hostPath, { mode: 0o700 });
+      fs.chownSync(hostPath, options.uid ?? 0, options.gid ?? 0);
+      fs.chmodSync(hostPath, options.mode ?? 0o755);
     }
   }
 
@@ -186,24 +193,24 @@ export class GuestRoot {
     const stats = lstatOrUndefined(hostPath);
     if (!stats) return;
     if (stats.isDirectory()) throw new GuestPathError(guestPath, 'is a directory');
-    await fs.unlink(hostPath);
+    fs.unlinkSync(hostPath);
   }
 
   /** Names in a guest directory; empty when it does not exist. */
   async list(guestPath: string): Promise<string[]> {
     const hostPath = await this.resolve(guestPath);
     if (!lstatOrUndefined(hostPath)?.isDirectory()) return [];
-    return (await fs.readdir(hostPath)).sort();
+    return fs.readdirSync(hostPath).sort();
   }
 
   async chown(guestPath: string, uid: number, gid: number): Promise<void> {
-    await fs.lchown(await this.resolve(guestPath), uid, gid);
+    fs.lchownSync(await this.resolve(guestPath), uid, gid);
   }
 
   async chmod(guestPath: string, mode: number): Promise<void> {
     const hostPath = await this.resolve(guestPath);
     if (lstatOrUndefined(hostPath)?.isSymbolicLink()) throw new GuestPathError(guestPath, 'is a symlink');
-    await fs.chmod(hostPath, mode);
+    fs.chmodSync(hostPath, mode);
   }
 
   /** The guest's view of a host path under the root. */
@@ -237,7 +244,7 @@ export class GuestRoot {
       }
       if (!stats.isSymbolicLink()) continue;
       if (++symlinks > MAX_SYMLINKS) throw new GuestPathError(guestPath, 'too many levels of symbolic links');
-      const target = readlinkSync(this.#hostPath(resolved));
+      const target = fs.readlinkSync(this.#hostPath(resolved));
       resolved.pop();
       if (target.startsWith('/')) resolved.length = 0;
       pending.unshift(...target.split('/').filter((part) => part !== ''));
@@ -270,17 +277,9 @@ function splitGuestPath(guestPath: string): string[] {
   return guestPath.split('/').filter((part) => part !== '');
 }
 
-/**
- * lstat, synchronously: resolving a guest path takes one per component, and
- * under TCG an asynchronous call costs about a millisecond of hand-offs to
- * libuv's thread pool where a synchronous one costs a tenth of that
- * (docs/benchmarks.md). lstat and readlink never wait on what they name (a
- * FIFO, a device), so holding the event loop for them is safe; opening and
- * reading files stays asynchronous.
- */
 function lstatOrUndefined(hostPath: string): Stats | undefined {
   try {
-    return lstatSync(hostPath);
+    return fs.lstatSync(hostPath);
   } catch (error) {
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined;
     throw error;
