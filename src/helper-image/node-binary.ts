@@ -41,8 +41,11 @@ export async function readNodePin(path: string): Promise<NodePin> {
   return parsed.data;
 }
 
+/** How long the download may take, whole: the tarball is about 40 MB. */
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
 /** Copies a tarball from a URL or a file to `file`, returning its sha512 in integrity form. */
-async function fetchTarball(source: string, file: string): Promise<string> {
+async function fetchTarball(source: string, file: string, timeoutMs: number): Promise<string> {
   const hash = createHash('sha512');
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -51,9 +54,11 @@ async function fetchTarball(source: string, file: string): Promise<string> {
     },
   });
   let input: Readable;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const reason = (error: Error) => (signal.aborted ? `it took more than ${timeoutMs / 1000} s` : error.cause instanceof Error ? error.cause.message : error.message);
   if (/^https?:\/\//.test(source)) {
-    const response = await fetch(source).catch((error: Error) => {
-      throw new NodeBinaryUnusable(`cannot download Node for the helper root from ${source}: ${error.cause instanceof Error ? error.cause.message : error.message} (set ${NODE_TARBALL_OVERRIDE} to a copy of it, file or URL)`);
+    const response = await fetch(source, { signal }).catch((error: Error) => {
+      throw new NodeBinaryUnusable(`cannot download Node for the helper root from ${source}: ${reason(error)} (set ${NODE_TARBALL_OVERRIDE} to a copy of it, file or URL)`);
     });
     if (!response.ok || response.body === null) throw new NodeBinaryUnusable(`cannot download Node for the helper root from ${source}: the server answered ${response.status} ${response.statusText}`);
     input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
@@ -61,7 +66,7 @@ async function fetchTarball(source: string, file: string): Promise<string> {
     input = createReadStream(source);
   }
   await pipeline(input, hashing, createWriteStream(file)).catch((error: Error) => {
-    throw new NodeBinaryUnusable(`cannot read Node for the helper root from ${source}: ${error.message}`);
+    throw new NodeBinaryUnusable(`cannot read Node for the helper root from ${source}: ${reason(error)}`);
   });
   return `sha512-${hash.digest('base64')}`;
 }
@@ -73,13 +78,13 @@ async function fetchTarball(source: string, file: string): Promise<string> {
  * in the tree, which proves the root has the libraries it links (glibc,
  * libstdc++) and that it is the version pinned.
  */
-export async function installNodeBinary(pin: NodePin, tree: string, tools: { log: Logger; processes: Processes }): Promise<void> {
+export async function installNodeBinary(pin: NodePin, tree: string, tools: { log: Logger; processes: Processes }, timeoutMs = DOWNLOAD_TIMEOUT_MS): Promise<void> {
   const source = process.env[NODE_TARBALL_OVERRIDE] || pin.tarball;
   const scratch = await mkdtemp(join(tree, 'tmp/snf-image-node-'));
   try {
     const tarball = join(scratch, 'node.tgz');
     tools.log.info({ version: pin.version, source }, 'fetching Node for the helper root');
-    const integrity = await fetchTarball(source, tarball);
+    const integrity = await fetchTarball(source, tarball, timeoutMs);
     if (integrity !== pin.integrity) {
       throw new NodeBinaryUnusable(`the Node tarball from ${source} is not the one helper-image/node.json pins (Node ${pin.version}): its sha512 is ${integrity}, the pin's ${pin.integrity}`);
     }

@@ -95,6 +95,24 @@ describe('the helper root gets the pinned Node', () => {
     await assert.rejects(installNodeBinary(pin({ tarball: `http://127.0.0.1:${closed.port}/node.tgz` }), files.tree, { log, processes: realProcesses }), new RegExp(`ECONNREFUSED.*set ${NODE_TARBALL_OVERRIDE} to a copy of it`));
   });
 
+  it('gives up on a server that stops sending, saying how long it waited', async () => {
+    await clean();
+    const stalling = await listenOnLoopback(
+      createServer((_request, response) => {
+        response.writeHead(200, { 'Content-Length': '1000000' });
+        response.write(Buffer.alloc(1000));
+      }),
+    );
+    try {
+      const stalled = pin({ tarball: `http://127.0.0.1:${stalling.port}/node.tgz` });
+      await assert.rejects(installNodeBinary(stalled, files.tree, { log, processes: realProcesses }, 500), /from http:\/\/127\.0\.0\.1:\d+\/node\.tgz: it took more than 0\.5 s/);
+      await assert.rejects(stat(node()), { code: 'ENOENT' });
+      assert.deepEqual(await readdir(join(files.tree, 'tmp')), []);
+    } finally {
+      await stalling.close();
+    }
+  });
+
   it(`takes the tarball from ${NODE_TARBALL_OVERRIDE}, a file, still checked against the pin`, async () => {
     await clean();
     process.env[NODE_TARBALL_OVERRIDE] = files.tarball;
