@@ -1,4 +1,4 @@
-import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
@@ -12,6 +12,8 @@ const BUSYBOX = '/bin/busybox';
 export const HELPER_PROGRAM_PATH = 'lib/snf-image/snf-image-helper.mjs';
 /** Where it keeps the program's startup snapshot, when there is one: the init starts Node from it. */
 export const HELPER_SNAPSHOT_PATH = 'lib/snf-image/snf-image-helper.blob';
+/** busybox again (a hard link), where the helper program finds it (/usr/lib/snf-image/busybox): it powers off with it. */
+export const HELPER_BUSYBOX_PATH = 'lib/snf-image/busybox';
 /** The options Node restores the snapshot with, one line: the init passes them before --snapshot-blob. */
 export const HELPER_SNAPSHOT_OPTIONS_PATH = 'lib/snf-image/snf-image-helper.blob-options';
 
@@ -53,6 +55,7 @@ export async function buildInitrd(output: string, contents: InitrdContents, proc
       throw new InitrdBuildFailed(`${BUSYBOX} is linked dynamically and the initrd has no libraries: install busybox-static`);
     }
     await copyFile(BUSYBOX, join(staging, 'bin/busybox'));
+    await link(join(staging, 'bin/busybox'), join(staging, HELPER_BUSYBOX_PATH));
     const { stdout } = await processes.run(BUSYBOX, ['--list']);
     for (const applet of stdout.split('\n').filter((name) => name !== '' && name !== 'busybox')) {
       await symlink('busybox', join(staging, 'bin', applet));

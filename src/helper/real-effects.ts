@@ -15,14 +15,19 @@ export type PowerOff = 'sysrq' | 'exit';
 
 /**
  * Flushes the disks and waits until the serial ports have sent what was
- * written to them (the trace on the console, the result and monitor lines),
- * in one process. stty sets its port with tcsetattr(TCSADRAIN), which returns
- * only once the port's output is transmitted: a drain as long as the bytes
- * need, where snf-image slept a whole second. -echo is already in effect on
- * every port, so nothing else changes; a port that is no tty (a helper given
- * files) has nothing to drain.
+ * written to them (the trace on the console, the result and monitor lines).
+ * stty sets its port with tcsetattr(TCSADRAIN), which returns only once the
+ * port's output is transmitted: a drain as long as the bytes need, where
+ * snf-image slept a whole second. -echo is already in effect on every port,
+ * so nothing else changes; a port that is no tty (a helper given files) has
+ * nothing to drain. It runs on the initrd's static busybox ($0), which the
+ * init has already run: the root's sh, sync and stty, started for the first
+ * time, took 0.2 s of every power-off under TCG.
  */
-const SYNC_AND_DRAIN = 'sync; for port; do stty -F "$port" -echo 2>/dev/null; done; true';
+const SYNC_AND_DRAIN = '"$0" sync; for port; do "$0" stty -F "$port" -echo 2>/dev/null; done; true';
+
+/** The initrd's busybox as the helper root sees it (HELPER_BUSYBOX_PATH of src/helper-image/initramfs.ts, bind-mounted by the init). */
+const INITRD_BUSYBOX = '/usr/lib/snf-image/busybox';
 
 export interface RealHelperOptions {
   readonly rules: RulesSource;
@@ -87,7 +92,7 @@ export function realHelperEffects(options: RealHelperOptions): HelperEffects {
 
     async powerOff(_input, ctx) {
       if (options.powerOff === 'exit') return;
-      await processes.run('sh', ['-c', SYNC_AND_DRAIN, 'sh', '/dev/console', options.resultPath, options.monitorPath]);
+      await processes.run(INITRD_BUSYBOX, ['sh', '-c', SYNC_AND_DRAIN, INITRD_BUSYBOX, '/dev/console', options.resultPath, options.monitorPath]);
       // A hard power-off, as snf-image's `echo o > /proc/sysrq-trigger`: there is no init to shut down.
       await writeFile('/proc/sysrq-trigger', 'o');
       await untilAborted(ctx.signal, 'powerOff');
