@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { Processes } from '../effects/processes.ts';
 import { SnfImageError } from '../errors.ts';
@@ -61,7 +62,7 @@ async function fetchTarball(source: string, file: string, timeoutMs: number): Pr
       throw new NodeBinaryUnusable(`cannot download Node for the helper root from ${source}: ${reason(error)} (set ${NODE_TARBALL_OVERRIDE} to a copy of it, file or URL)`);
     });
     if (!response.ok || response.body === null) throw new NodeBinaryUnusable(`cannot download Node for the helper root from ${source}: the server answered ${response.status} ${response.statusText}`);
-    input = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    input = Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
   } else {
     input = createReadStream(source);
   }
