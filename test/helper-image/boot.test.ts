@@ -47,10 +47,10 @@ describe('the helper VM image', { timeout: 30 * 60_000 }, () => {
     const failingDir = await ensureHelperImage({ log, helperProgram: failing });
     const debugSocket = join(scratch, 'debug.sock');
     const booting = bootHelper({ helperDir: failingDir, workDir: join(scratch, 'debug'), configBus: 'virtio', diskBus: 'virtio-blk', timeoutMs: BOOT_TIMEOUT_MS, debugSocket });
-    const session = await talkTo(debugSocket, 'snf-image-helper# ', 'echo "uid=$(id -u) root=$(ls /usr/lib/snf-image)"; exit\n', BOOT_TIMEOUT_MS);
+    const session = await talkTo(debugSocket, 'snf-image-helper# ', 'echo "uid=$(id -u) root=$(ls /usr/lib/snf-image/snf-image-helper.mjs)"; exit\n', BOOT_TIMEOUT_MS);
     const outcome = await booting;
     t.diagnostic(`launch to power-off: ${outcome.seconds} s`);
-    assert.match(session, /uid=0 root=snf-image-helper\.mjs/, 'a root shell in the helper root answered');
+    assert.match(session, /uid=0 root=\/usr\/lib\/snf-image\/snf-image-helper\.mjs/, 'a root shell in the helper root answered');
     assert.equal(outcome.timedOut, false, `the VM powered off after the shell exited:\n${outcome.console}`);
     assert.equal(outcome.result, 'ERROR: helper VM: the helper program exited with status 3\n');
   });
