@@ -36,8 +36,8 @@ export function realPartitionNodes(processes: Processes): PartitionNodes {
 /**
  * Whether the kernel's partitions of `disk` (sysfs: number, start, size) are
  * exactly the table's. A virtio disk's are, as the kernel scanned it at boot:
- * the two partx processes then have nothing to do, and cost a third of a
- * second under TCG. A loop device made without partition scanning has none,
+ * the two partx processes then have nothing to do, and cost about 0.2 s
+ * under TCG. A loop device made without partition scanning has none,
  * and the kernel shows an extended partition as two sectors: both differ,
  * and are refreshed.
  */
