@@ -98,9 +98,11 @@ export function dropCaches(): void {
   writeFileSync('/proc/sys/vm/drop_caches', '3');
 }
 
+/** The median; of an even count, the mean of the two middle values. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function ratio(ours: number, theirs: number): string {

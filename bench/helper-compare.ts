@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { debianGuestImage } from '../scripts/fixtures/debian-guest-image.ts';
 import { phaseTimes } from '../src/host/phase-times.ts';
-import { WORK_DIR } from './bench-support.ts';
+import { median, WORK_DIR } from './bench-support.ts';
 import { deployFixture, helperEdges, helperPhaseSeconds, type FixtureDeployment } from './deploy.ts';
 
 interface Sample {
@@ -84,10 +84,4 @@ export async function compareDeployments(variants: readonly Variant[], workName:
   for (const [label, value] of rows) {
     console.log(`  ${label.padEnd(34)} ${variants.map((variant) => `${median(samples.get(variant)!.map(value)).toFixed(2)} s`.padStart(18)).join(' ')}`);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { constants, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { SnfImageError } from '../../errors.ts';
@@ -108,7 +108,7 @@ export class GuestRoot {
     let fd: number;
     try {
       // O_NONBLOCK: should a FIFO take the file's place after the check, the open still returns.
-      fd = fs.openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
       throw new GuestPathError(guestPath, `cannot be read (${errorCode(error) ?? String(error)})`);
@@ -140,7 +140,7 @@ export class GuestRoot {
     const gid = options.gid ?? existing?.gid ?? 0;
 
     const temp = posix.join(dir, `.${posix.basename(hostPath)}.snf-image-${randomBytes(6).toString('hex')}`);
-    const fd = fs.openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     try {
       fs.writeFileSync(fd, data);
       fs.fchownSync(fd, uid, gid);
