@@ -11,13 +11,19 @@ const SNAPSHOT_CPU = 'qemu64';
 
 /**
  * V8 options the snapshot is made with, and which Node must be given again to
- * restore it (V8 refuses a snapshot made with other options). `--no-lazy`
- * compiles every function of the bundle while the snapshot is made, so the
- * snapshot holds their bytecode and the helper compiles nothing of its own
- * under TCG: 0.4 s less to the first task, 0.9 s less over a deployment
- * (docs/benchmarks.md), for a blob of 10 MB instead of 6.6 MB.
+ * restore it (V8 refuses a snapshot made with other options).
+ * - `--no-lazy` compiles every function of the bundle while the snapshot is
+ *   made, so the snapshot holds their bytecode and the helper compiles nothing
+ *   of its own under TCG: 0.4 s less to the first task, 0.9 s less over a
+ *   deployment, for a blob of 10 MB instead of 6.6 MB.
+ * - `--jitless` runs that bytecode in V8's interpreter and generates no machine
+ *   code. Under TCG, qemu translates every piece of guest code the first time
+ *   it runs, so code V8 generates once and runs a few times costs more than it
+ *   saves: 0.6-1.3 s less over a deployment (docs/benchmarks.md). The helper
+ *   program uses no WebAssembly, which `--jitless` turns off;
+ *   `--no-expose-wasm` says so, or V8 warns about it on every start.
  */
-export const SNAPSHOT_NODE_OPTIONS: readonly string[] = ['--no-lazy'];
+export const SNAPSHOT_NODE_OPTIONS: readonly string[] = ['--no-lazy', '--jitless', '--no-expose-wasm'];
 
 /** A startup snapshot and the options Node restores it with. */
 export interface StartupSnapshot {
