@@ -40,7 +40,11 @@ missing=""
 while read -r command package needed_for; do
   case "$command" in ''|'#'*) continue ;; esac
   case " $wanted " in *" $needed_for "*) ;; *) continue ;; esac
-  command -v "$command" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1 || missing="$missing $package"
+  case "$command" in
+    # A package with no program to look for (a library's headers) is found by a file of its own.
+    /*) [ -e "$command" ] || missing="$missing $package" ;;
+    *) command -v "$command" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1 || missing="$missing $package" ;;
+  esac
 done < scripts/debian-packages.txt
 
 if [ -n "$missing" ]; then

@@ -7,13 +7,12 @@ import type { Logger } from '../log.ts';
 import { buildOnce, DEFAULT_CACHE_DIR } from './cache.ts';
 import { helperProgram, type HelperProgram } from './helper-program.ts';
 import { buildInitrd } from './initramfs.ts';
-import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, type KernelPackage } from './kernel.ts';
+import { buildKernelLayer, kernelLayerFiles, resolveKernelPackage, sourcePackage, type KernelPackage } from './kernel.ts';
 import { pruneHelperCache } from './prune.ts';
 import { cacheKey, readList, recipeFiles, sourceOf } from './recipe.ts';
 import { readNodePin } from './node-binary.ts';
 import { buildRootLayer, rootLayerFiles } from './rootfs.ts';
 import { buildStartupSnapshot } from './startup-snapshot.ts';
-import { buildUfsModuleLayer, UFS_MODULE_PATH, ufsLayerFiles } from './ufs-module.ts';
 
 /** What a HELPER_DIR holds (docs/helper-image.md describes each file). */
 export const helperDirFiles = {
@@ -83,7 +82,6 @@ interface HelperDirParts {
   readonly key: string;
   readonly rootLayer: string;
   readonly kernelLayer: string;
-  readonly ufsLayer: string;
   readonly kernel: KernelPackage;
   readonly program: HelperProgram;
 }
@@ -95,25 +93,24 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
     await place(join(rootLayer, rootLayerFiles.image), join(dir, helperDirFiles.image));
     await place(join(kernelLayer, kernelLayerFiles.vmlinux), join(dir, helperDirFiles.kernel));
     await copyFile(join(rootLayer, rootLayerFiles.packages), join(dir, helperDirFiles.packages));
-    const modulesTree = join(kernelLayer, kernelLayerFiles.modules);
     const rootImage = join(rootLayer, rootLayerFiles.image);
     const helperSnapshot = program.snapshotScript && (await buildStartupSnapshot(rootImage, program.snapshotScript, processes));
-    await buildInitrd(join(dir, helperDirFiles.initrd), { init: recipeFiles.init, modulesTree, helperProgram: program.bytes, helperSnapshot }, processes);
+    await buildInitrd(join(dir, helperDirFiles.initrd), { init: recipeFiles.init, helperProgram: program.bytes, helperSnapshot }, processes);
   });
   const sizes: Record<string, number> = {};
   for (const file of [helperDirFiles.kernel, helperDirFiles.initrd, helperDirFiles.image]) sizes[file] = (await stat(join(dir, file))).size;
   const manifest = {
     recipe: parts.key,
-    layers: { root: basename(rootLayer), kernel: basename(kernelLayer), ufs: basename(parts.ufsLayer) },
+    layers: { root: basename(rootLayer), kernel: basename(kernelLayer) },
     kernel: {
-      package: parts.kernel.name,
+      source: sourcePackage(parts.kernel),
       version: parts.kernel.version,
       release: (await readFile(join(kernelLayer, kernelLayerFiles.release), 'utf8')).trim(),
     },
     helperProgram: program.source,
     startupSnapshot: program.snapshotScript !== undefined,
     sizes,
-    buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), ufs: await buildSecondsOf(parts.ufsLayer), initrd: initrdSeconds },
+    buildSeconds: { root: await buildSecondsOf(rootLayer), kernel: await buildSecondsOf(kernelLayer), initrd: initrdSeconds },
     builtAt: new Date().toISOString(),
   };
   await writeFile(join(dir, helperDirFiles.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -123,7 +120,8 @@ async function assembleHelperDir(dir: string, parts: HelperDirParts, processes: 
 /**
  * Returns a HELPER_DIR (kernel, initrd, image) for the current recipe, building
  * what is missing. Two layers are cached apart: the root image is keyed by the
- * package list only, the kernel by its package and module list; the initrd,
+ * package list and the Node pin, the kernel by its configuration and Debian's
+ * kernel version (a build of several minutes); the initrd,
  * which carries the helper program, is cheap to rebuild when the program
  * changes.
  */
@@ -138,23 +136,19 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
     const kernel = await resolveKernelPackage(processes);
     const rootKey = await cacheKey({ files: [recipeFiles.packages, recipeFiles.node, sourceOf('rootfs.ts'), sourceOf('node-binary.ts'), sourceOf('mounts.ts')] });
-    const ufsKey = await cacheKey({ files: [sourceOf('ufs-module.ts'), sourceOf('ufs-superblock-patch.ts')], values: [kernel.name, kernel.version] });
-    const kernelKey = await cacheKey({ files: [recipeFiles.modules, sourceOf('kernel.ts')], values: [kernel.name, kernel.version, ufsKey] });
+    const kernelKey = await cacheKey({ files: [recipeFiles.kernelConfig, sourceOf('kernel.ts'), sourceOf('ufs-superblock-patch.ts')], values: [kernel.name, kernel.version] });
     const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
-    const ufsLayer = join(cacheDir, 'layers', `ufs-${ufsKey}`);
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);
     const helperDir = join(cacheDir, key);
 
     await ensureLayer(rootLayer, tools, async (scratch) => buildRootLayer(scratch, { packages: await readList(recipeFiles.packages), node: await readNodePin(recipeFiles.node) }, tools));
-    await ensureLayer(ufsLayer, tools, async (scratch) => buildUfsModuleLayer(scratch, kernel, tools));
-    const extraModules = { [UFS_MODULE_PATH]: join(ufsLayer, ufsLayerFiles.module) };
-    await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, await readList(recipeFiles.modules), tools, extraModules));
+    await ensureLayer(kernelLayer, tools, async (scratch) => buildKernelLayer(scratch, kernel, recipeFiles.kernelConfig, tools));
     await buildOnce(helperDir, tools, async (scratch) => {
       requireRoot();
-      await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, ufsLayer, kernel, program }, processes);
+      await assembleHelperDir(scratch, { key, rootLayer, kernelLayer, kernel, program }, processes);
     });
-    const inUse = [key, ...[rootLayer, ufsLayer, kernelLayer].map((layer) => `layers/${basename(layer)}`)];
+    const inUse = [key, ...[rootLayer, kernelLayer].map((layer) => `layers/${basename(layer)}`)];
     if (options.prune) await pruneHelperCache(cacheDir, inUse, log);
     return helperDir;
   });

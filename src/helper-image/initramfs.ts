@@ -1,4 +1,4 @@
-import { chmod, copyFile, cp, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
@@ -20,8 +20,6 @@ export const HELPER_SNAPSHOT_OPTIONS_PATH = 'lib/snf-image/snf-image-helper.blob
 export interface InitrdContents {
   /** The init script, run as PID 1. */
   readonly init: string;
-  /** The kernel layer's modules tree (holding lib/modules/<release>). */
-  readonly modulesTree: string;
   /** The helper program, as bytes so the initrd holds exactly what was hashed. */
   readonly helperProgram: Uint8Array;
   /** Its V8 startup snapshot (startup-snapshot.ts), if it has one. */
@@ -43,8 +41,8 @@ function needsDynamicLoader(elf: Buffer): boolean {
 }
 
 /**
- * Writes the initrd: busybox with its applets, the modules, the init and the
- * helper program, as an uncompressed cpio (decompressing it under TCG would
+ * Writes the initrd: busybox with its applets, the init and the helper
+ * program, as an uncompressed cpio (decompressing it under TCG would
  * cost more time than reading the extra megabytes).
  */
 export async function buildInitrd(output: string, contents: InitrdContents, processes: Processes): Promise<void> {
@@ -60,11 +58,8 @@ export async function buildInitrd(output: string, contents: InitrdContents, proc
     for (const applet of stdout.split('\n').filter((name) => name !== '' && name !== 'busybox')) {
       await symlink('busybox', join(staging, 'bin', applet));
     }
-    // The kernel runs /sbin/modprobe to load filesystems on demand.
-    await symlink('bin', join(staging, 'sbin'));
     // The kernel opens the console for /init before anything is mounted.
     await processes.run('mknod', ['-m', '600', join(staging, 'dev/console'), 'c', '5', '1']);
-    await cp(join(contents.modulesTree, 'lib'), join(staging, 'lib'), { recursive: true });
     await copyFile(contents.init, join(staging, 'init'));
     await chmod(join(staging, 'init'), 0o755);
     await writeFile(join(staging, HELPER_PROGRAM_PATH), contents.helperProgram);

@@ -1,11 +1,12 @@
-import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
-import { SnfImageError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { KernelBuildFailed } from './kernel-build-failed.ts';
+import { patchUfsSuperblockSearch } from './ufs-superblock-patch.ts';
 
-/** Debian's kernel metapackage; it names the versioned kernel package to fetch. */
+/** Debian's kernel metapackage: the kernel it installs names the linux-source version the helper kernel is built from. */
 const KERNEL_METAPACKAGE = 'linux-image-amd64';
 
 export interface KernelPackage {
@@ -15,16 +16,13 @@ export interface KernelPackage {
 
 /** What the kernel layer directory holds. */
 export const kernelLayerFiles = {
-  /** The uncompressed ELF kernel: qemu boots it through PVH, skipping xz decompression under TCG. */
+  /** The ELF kernel: qemu boots it through its PVH entry point, with nothing to decompress. */
   vmlinux: 'vmlinux',
-  /** `lib/modules/<release>/` with only the modules the initrd carries, and their modules.dep. */
-  modules: 'modules',
+  /** The whole configuration it was built with (`make olddefconfig` over helper-image/kernel.config). */
+  config: 'config',
+  /** Its `uname -r`. */
   release: 'release',
 } as const;
-
-export class KernelBuildFailed extends SnfImageError {
-  override readonly name = 'KernelBuildFailed';
-}
 
 /** The kernel package the metapackage points at in this machine's apt index. */
 export async function resolveKernelPackage(processes: Processes): Promise<KernelPackage> {
@@ -42,86 +40,87 @@ export async function resolveKernelPackage(processes: Processes): Promise<Kernel
   return { name: depends[1], version: depends[2] };
 }
 
-/** The offset of the xz stream inside a bzImage (the compressed kernel proper). */
-function xzStreamOffset(bzImage: Buffer): number {
-  const magic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
-  const offset = bzImage.indexOf(magic);
-  if (offset < 0) throw new KernelBuildFailed('the kernel image holds no xz stream: only xz-compressed Debian kernels are supported');
-  return offset;
+/** The source package of a Debian kernel package: linux-image-6.1.0-57-amd64 -> linux-source-6.1. */
+export function sourcePackage(kernel: KernelPackage): string {
+  const series = /^linux-image-(\d+\.\d+)\./.exec(kernel.name)?.[1];
+  if (!series) throw new KernelBuildFailed(`cannot tell the kernel series of ${kernel.name}: expected e.g. linux-image-6.1.0-57-amd64`);
+  return `linux-source-${series}`;
 }
 
-/** Decompresses the ELF kernel out of a vmlinuz, as the kernel's scripts/extract-vmlinux does. */
-async function extractVmlinux(vmlinuz: string, output: string, scratch: string, processes: Processes): Promise<void> {
-  const bzImage = await readFile(vmlinuz);
-  const stream = join(scratch, 'vmlinux.xz');
-  await writeFile(stream, bzImage.subarray(xzStreamOffset(bzImage)));
-  // --single-stream: what follows the stream in the bzImage is not xz data.
-  await processes.run('sh', ['-c', 'xz -dc --single-stream <"$1" >"$2"', 'sh', stream, output]);
-  const file = await open(output);
-  const { buffer: head } = await file.read(Buffer.alloc(4), 0, 4, 0).finally(() => file.close());
-  if (!head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) throw new KernelBuildFailed(`${vmlinuz} did not decompress to an ELF kernel`);
+/** One `CONFIG_X=value` line of a configuration fragment. */
+interface ConfigSetting {
+  readonly line: string;
+  readonly symbol: string;
+  readonly value: string;
 }
 
-/** The module files `modules` need, dependencies first, relative to the modules tree. */
-async function moduleClosure(tree: string, release: string, modules: readonly string[], processes: Processes): Promise<string[]> {
-  const files = new Set<string>();
-  const base = join(tree, 'lib/modules', release);
-  for (const module of modules) {
-    const { stdout } = await processes.run('modprobe', ['-d', tree, '-S', release, '--show-depends', module]);
-    for (const line of stdout.split('\n')) {
-      const insmod = /^insmod (\S+)/.exec(line);
-      if (insmod?.[1]) files.add(insmod[1].slice(base.length + 1));
-    }
-  }
-  return [...files];
+/** The settings of a configuration fragment, comments and blank lines left out. */
+export function parseConfigFragment(text: string): ConfigSetting[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const setting = /^(CONFIG_[A-Z0-9_]+)=(.+)$/.exec(line);
+      if (!setting) throw new KernelBuildFailed(`not a kernel configuration line: "${line}"`);
+      return { line, symbol: setting[1]!, value: setting[2]! };
+    });
 }
 
 /**
- * Builds the kernel layer into `layer`: the ELF kernel and the listed modules
- * of the Debian kernel package, plus modules built here (`extraModules`, by
- * their path in the module tree, e.g. updates/ufs.ko). The package is
- * downloaded and unpacked in a temporary directory, never installed on the host.
+ * The fragment's settings that the final configuration does not have: Kconfig
+ * quietly drops a setting whose dependencies are not met, and a kernel
+ * without, say, its UFS driver would fail only when a BSD image comes.
  */
-export async function buildKernelLayer(
-  layer: string,
-  kernel: KernelPackage,
-  modules: readonly string[],
-  tools: { log: Logger; processes: Processes },
-  extraModules: Readonly<Record<string, string>> = {},
-): Promise<void> {
+export function unmetSettings(fragment: readonly ConfigSetting[], config: string): string[] {
+  const lines = new Set(config.split('\n'));
+  return fragment
+    .filter(({ line, symbol, value }) => (value === 'n' ? [...lines].some((l) => l.startsWith(`${symbol}=`)) : !lines.has(line)))
+    .map(({ line }) => line);
+}
+
+/**
+ * Builds the helper kernel into `layer`: Debian's linux-source of the same
+ * version as the kernel Debian installs, configured as `make tinyconfig`
+ * plus `configFragment` (helper-image/kernel.config), with the UFS
+ * superblock search edited (ufs-superblock-patch.ts). Everything the helper
+ * needs is built in, so the initrd carries no modules and its init loads
+ * none. The source package is downloaded and unpacked in a temporary
+ * directory, never installed.
+ */
+export async function buildKernelLayer(layer: string, kernel: KernelPackage, configFragment: string, tools: { log: Logger; processes: Processes }): Promise<void> {
   const { processes, log } = tools;
+  const fragment = parseConfigFragment(await readFile(configFragment, 'utf8'));
   const scratch = await mkdtemp(join(tmpdir(), 'snf-image-kernel-'));
   try {
-    log.info({ package: `${kernel.name}=${kernel.version}` }, 'downloading the kernel package');
-    await processes.run('apt-get', ['download', '-qq', `${kernel.name}=${kernel.version}`], { cwd: scratch });
+    const source = sourcePackage(kernel);
+    log.info({ package: `${source}=${kernel.version}` }, 'downloading the kernel source');
+    await processes.run('apt-get', ['download', '-qq', `${source}=${kernel.version}`], { cwd: scratch });
     const deb = (await readdir(scratch)).find((name) => name.endsWith('.deb'));
-    if (!deb) throw new KernelBuildFailed(`apt-get download ${kernel.name} left no .deb`);
-    const tree = join(scratch, 'tree');
-    await processes.run('dpkg-deb', ['-x', join(scratch, deb), tree]);
-    // Debian 12 ships /lib/modules; later releases /usr/lib/modules.
-    const moduleRoot = (await readdir(join(tree, 'usr/lib')).catch((): string[] => [])).includes('modules') ? join(tree, 'usr') : tree;
-    const [release] = await readdir(join(moduleRoot, 'lib/modules'));
-    if (!release) throw new KernelBuildFailed(`${kernel.name} holds no modules directory`);
+    if (!deb) throw new KernelBuildFailed(`apt-get download ${source} left no .deb`);
+    await processes.run('dpkg-deb', ['-x', join(scratch, deb), join(scratch, 'deb')]);
+    await processes.run('tar', ['-C', scratch, '-xJf', join(scratch, 'deb/usr/src', `${source}.tar.xz`)]);
+    const tree = join(scratch, source);
 
-    await extractVmlinux(join(tree, 'boot', `vmlinuz-${release}`), join(layer, kernelLayerFiles.vmlinux), scratch, processes);
+    const superC = join(tree, 'fs/ufs/super.c');
+    await writeFile(superC, patchUfsSuperblockSearch(await readFile(superC, 'utf8')));
 
-    // The package ships no modules.dep: compute it for the whole tree to find
-    // the dependencies, then again for the subset the initrd carries.
-    await processes.run('depmod', ['-b', moduleRoot, release]);
-    const subset = join(layer, kernelLayerFiles.modules);
-    const from = join(moduleRoot, 'lib/modules', release);
-    const to = join(subset, 'lib/modules', release);
-    for (const file of await moduleClosure(moduleRoot, release, modules, processes)) {
-      await mkdir(dirname(join(to, file)), { recursive: true });
-      await cp(join(from, file), join(to, file));
+    const make = (...targets: string[]) => processes.run('make', ['-s', '-C', tree, 'ARCH=x86_64', ...targets]);
+    await make('tinyconfig');
+    await processes.run(join(tree, 'scripts/kconfig/merge_config.sh'), ['-m', join(tree, '.config'), configFragment], { cwd: tree });
+    await make('olddefconfig');
+    const config = await readFile(join(tree, '.config'), 'utf8');
+    const unmet = unmetSettings(fragment, config);
+    if (unmet.length > 0) {
+      throw new KernelBuildFailed(`${source} ${kernel.version} cannot be configured as ${configFragment} asks (their dependencies are not met): ${unmet.join(', ')}`);
     }
-    for (const [path, file] of Object.entries(extraModules)) {
-      await mkdir(dirname(join(to, path)), { recursive: true });
-      await cp(file, join(to, path));
-    }
-    for (const index of ['modules.builtin', 'modules.builtin.modinfo', 'modules.order']) await cp(join(from, index), join(to, index));
-    await processes.run('depmod', ['-b', subset, release]);
-    await writeFile(join(layer, kernelLayerFiles.release), `${release}\n`);
+
+    log.info({ jobs: availableParallelism() + 1 }, 'building the helper kernel');
+    await make(`-j${availableParallelism() + 1}`, 'vmlinux');
+    await copyFile(join(tree, 'vmlinux'), join(layer, kernelLayerFiles.vmlinux));
+    await writeFile(join(layer, kernelLayerFiles.config), config);
+    const { stdout: release } = await make('kernelrelease');
+    await writeFile(join(layer, kernelLayerFiles.release), `${release.trim()}\n`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

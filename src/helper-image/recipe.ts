@@ -5,13 +5,13 @@ import { PROGRAM_ROOT } from '../program-files.ts';
 /** The repository root (in the Debian package, the directory that holds the same files), whatever the working directory. */
 export const REPO_DIR = PROGRAM_ROOT;
 
-/** The recipe folder: package list, Node pin, module list, the initrd's init. */
+/** The recipe folder: package list, Node pin, kernel configuration, the initrd's init. */
 export const RECIPE_DIR = `${REPO_DIR}helper-image`;
 
 export const recipeFiles = {
   packages: `${RECIPE_DIR}/packages.txt`,
   node: `${RECIPE_DIR}/node.json`,
-  modules: `${RECIPE_DIR}/modules.txt`,
+  kernelConfig: `${RECIPE_DIR}/kernel.config`,
   init: `${RECIPE_DIR}/init`,
   standInHelper: `${RECIPE_DIR}/stand-in-helper.mjs`,
 } as const;

@@ -70,9 +70,8 @@ export async function buildRootLayer(layer: string, recipe: { packages: readonly
       await rm(join(tree, path), { recursive: true, force: true });
       await mkdir(join(tree, path), { recursive: true });
     }
-    // Mount points: the helper program (bind-mounted from the initrd) and the kernel modules.
+    // The mount point of the helper program, bind-mounted from the initrd.
     await mkdir(join(tree, 'usr/lib/snf-image'), { recursive: true });
-    await mkdir(join(tree, 'usr/lib/modules'), { recursive: true });
     await writeFile(join(tree, 'etc/hostname'), 'snf-image-helper\n');
     await rm(join(tree, 'etc/mtab'), { force: true });
     await symlink('../proc/self/mounts', join(tree, 'etc/mtab'));

@@ -1,4 +1,4 @@
-import { KernelBuildFailed } from './kernel.ts';
+import { KernelBuildFailed } from './kernel-build-failed.ts';
 
 /**
  * One edit of Linux's fs/ufs/super.c: the text it is anchored on, which must
@@ -14,7 +14,7 @@ interface SourceEdit {
  * FreeBSD's and NetBSD's kernels also take a UFS2 superblock found at 8 KiB
  * when the superblock itself says it lives there (fs_sblockloc = 8192), which
  * is where makefs ports (Debian's among them) put it whatever the geometry.
- * These edits make the helper's ufs.ko do the same: no UFS2 magic at
+ * These edits make the helper kernel's UFS driver do the same: no UFS2 magic at
  * 64 KiB, read 8 KiB; take it only if it is UFS2 and records 8192 as its
  * place, so a UFS1 superblock is never read as UFS2. The superblock is
  * written back where it was read, as before.

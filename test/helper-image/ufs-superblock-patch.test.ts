@@ -6,7 +6,7 @@ import { patchUfsSuperblockSearch } from '../../src/helper-image/ufs-superblock-
 const READ = '\tusb2 = ubh_get_usb_second(uspi);\n\tusb3 = ubh_get_usb_third(uspi);\n\n\t/* Sort out mod used on SunOS 4.1.3 for fs_state */\n';
 const FOUND = '\tgoto failed;\n\nmagic_found:\n\t/*\n';
 
-describe('the UFS2 superblock search edit of the helper ufs.ko', () => {
+describe('the UFS2 superblock search edit of the helper kernel', () => {
   it('retries at 8 KiB after the read at 64 KiB, and checks what it found there at magic_found', () => {
     const patched = patchUfsSuperblockSearch(`${READ}\tfirst();\n${FOUND}\tsecond();\n`);
     const retry = patched.indexOf('super_block_offset = UFS_SBLOCK;\n\t\tgoto again;');

@@ -110,21 +110,10 @@ export function qemuCommand(spec: HelperLaunchSpec): QemuCommand {
     // A panic (a corrupt helper initrd or root, say) reboots at once, which -no-reboot turns into
     // qemu's exit: by default the kernel waits forever, and create with it until HELPER_SOFT_TIMEOUT.
     'panic=-1',
-    // The VM is the isolation boundary and runs for seconds: in-guest hardening only costs boot time under TCG.
-    'mitigations=off',
-    'audit=0',
-    // Debian's kernel zeroes every page it allocates, write-protects its image page by page and
-    // self-tests its crypto at boot: under TCG each is a fraction of a second the helper does not need.
-    'init_on_alloc=0',
+    // The helper kernel (helper-image/kernel.config) has no CPU mitigations, audit, crypto
+    // self-tests or IPv6 to turn off; it does write-protect its image page by page, which
+    // under TCG costs boot time the throw-away VM does not need.
     'rodata=off',
-    'cryptomgr.notests',
-    // An initcall that cryptomgr.notests leaves, the SP800-108 KDF's self-test (the KDF stays usable),
-    // and the setup of tracers nobody reads here: 0.15 s of every boot under TCG (docs/benchmarks.md).
-    'initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_blk_tracer,init_trace_printk_function_export',
-    // Debian's kernel sets up 32 serial ports at boot; the helper has the four of HELPER_CHANNELS. 0.15 s under TCG.
-    '8250.nr_uarts=4',
-    // The VM has no network device: IPv6's setup is work for nothing.
-    'ipv6.disable=1',
     'hypervisor=kvm',
     ACTIVATE_HELPER,
     // HELPER_DEBUG: the trace's port carries the root shell instead, so the trace goes to the console log.

@@ -33,7 +33,7 @@ const serials = [
   '-chardev', 'socket,id=trace,fd=4', '-device', 'isa-serial,chardev=trace,index=3',
 ];
 const append = (rulesDev: string, ...more: string[]) =>
-  ['-append', ['console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_blk_tracer,init_trace_printk_function_export 8250.nr_uarts=4 ipv6.disable=1 hypervisor=kvm snf_image_activate_helper', ...more, `rules_dev=${rulesDev}`].join(' ')];
+  ['-append', ['console=ttyS0 root=/dev/vda ro quiet panic=-1 rodata=off hypervisor=kvm snf_image_activate_helper', ...more, `rules_dev=${rulesDev}`].join(' ')];
 
 describe('qemu command line', () => {
   it('boots pc with virtio disks, the config floppy last, under TCG as HELPER_USER with -runas', () => {
@@ -75,7 +75,7 @@ describe('qemu command line', () => {
     const command = qemuCommand({ ...spec, machine: 'microvm', extraKernelArgs: ['tsc_early_khz=2600000'] });
     assert.deepEqual(command.args, [
       ...common('microvm,isa-serial=off,pit=on,pic=on', ['-accel', 'tcg'], ['-runas', 'nobody']),
-      '-append', 'console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_blk_tracer,init_trace_printk_function_export 8250.nr_uarts=4 ipv6.disable=1 hypervisor=kvm snf_image_activate_helper rules_dev=/dev/vdc tsc_early_khz=2600000',
+      '-append', 'console=ttyS0 root=/dev/vda ro quiet panic=-1 rodata=off hypervisor=kvm snf_image_activate_helper rules_dev=/dev/vdc tsc_early_khz=2600000',
       '-drive', 'file=/var/lib/snf-image/helper/image,format=raw,if=none,id=helper,readonly=on', '-device', 'virtio-blk-device,drive=helper',
       '-drive', 'file=/dev/drbd0,format=raw,if=none,cache=none,id=disk0', '-device', 'virtio-blk-device,drive=disk0',
       '-drive', 'file=/tmp/config.img,format=raw,if=none,id=config', '-device', 'virtio-blk-device,drive=config',
@@ -95,7 +95,7 @@ describe('qemu command line', () => {
 
   it('adds the debug flag with HELPER_DEBUG, and keeps ttyS3 for the trace channel', () => {
     const args = qemuCommand({ ...spec, debug: true }).args;
-    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet panic=-1 mitigations=off audit=0 init_on_alloc=0 rodata=off cryptomgr.notests initcall_blacklist=crypto_kdf108_init,init_kprobe_trace,init_blk_tracer,init_trace_printk_function_export 8250.nr_uarts=4 ipv6.disable=1 hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
+    assert.ok(args.includes('console=ttyS0 root=/dev/vda ro quiet panic=-1 rodata=off hypervisor=kvm snf_image_activate_helper snf_image_debug_helper snf_image_trace=/dev/ttyS0 rules_dev=/dev/fd0'));
     assert.deepEqual(args.slice(-4), ['-chardev', 'pty,id=debug', '-device', 'isa-serial,chardev=debug,index=3']);
   });
 
