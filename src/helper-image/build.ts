@@ -136,7 +136,7 @@ export async function ensureHelperImage(options: HelperImageOptions): Promise<st
     const program = await helperProgram(options.helperProgram, { ...tools, cacheDir });
     const kernel = await resolveKernelPackage(processes);
     const rootKey = await cacheKey({ files: [recipeFiles.packages, recipeFiles.node, sourceOf('rootfs.ts'), sourceOf('node-binary.ts'), sourceOf('mounts.ts')] });
-    const kernelKey = await cacheKey({ files: [recipeFiles.kernelConfig, sourceOf('kernel.ts'), sourceOf('ufs-superblock-patch.ts')], values: [kernel.name, kernel.version] });
+    const kernelKey = await cacheKey({ files: [recipeFiles.kernelConfig, sourceOf('kernel.ts'), sourceOf('source-edit.ts'), sourceOf('ufs-superblock-patch.ts'), sourceOf('init-memory-poison-patch.ts')], values: [kernel.name, kernel.version] });
     const key = await cacheKey({ files: [recipeFiles.init, sourceOf('initramfs.ts'), sourceOf('build.ts'), sourceOf('startup-snapshot.ts')], values: [rootKey, kernelKey, program.bytes, program.snapshotScript ?? ''] });
     const rootLayer = join(cacheDir, 'layers', `root-${rootKey}`);
     const kernelLayer = join(cacheDir, 'layers', `kernel-${kernelKey}`);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Processes } from '../effects/processes.ts';
 import type { Logger } from '../log.ts';
 import { KernelBuildFailed } from './kernel-build-failed.ts';
-import { patchUfsSuperblockSearch } from './ufs-superblock-patch.ts';
+import { patchInitMemoryPoison, X86_MM_INIT_C } from './init-memory-poison-patch.ts';
+import { patchUfsSuperblockSearch, UFS_SUPER_C } from './ufs-superblock-patch.ts';
 
 /** Debian's kernel metapackage: the kernel it installs names the linux-source version the helper kernel is built from. */
 const KERNEL_METAPACKAGE = 'linux-image-amd64';
@@ -47,6 +48,12 @@ export function sourcePackage(kernel: KernelPackage): string {
   return `linux-source-${series}`;
 }
 
+/** The helper kernel's changes to Debian's source, each a file of the tree and how it is edited. */
+const SOURCE_EDITS: readonly (readonly [string, (source: string) => string])[] = [
+  [UFS_SUPER_C, patchUfsSuperblockSearch],
+  [X86_MM_INIT_C, patchInitMemoryPoison],
+];
+
 /** One `CONFIG_X=value` line of a configuration fragment. */
 interface ConfigSetting {
   readonly line: string;
@@ -83,7 +90,8 @@ export function unmetSettings(fragment: readonly ConfigSetting[], config: string
  * Builds the helper kernel into `layer`: Debian's linux-source of the same
  * version as the kernel Debian installs, configured as `make tinyconfig`
  * plus `configFragment` (helper-image/kernel.config), with the UFS
- * superblock search edited (ufs-superblock-patch.ts). Everything the helper
+ * superblock search edited (ufs-superblock-patch.ts) and the init memory
+ * freed unfilled (init-memory-poison-patch.ts). Everything the helper
  * needs is built in, so the initrd carries no modules and its init loads
  * none. The source package is downloaded and unpacked in a temporary
  * directory, never installed.
@@ -102,8 +110,10 @@ export async function buildKernelLayer(layer: string, kernel: KernelPackage, con
     await processes.run('tar', ['-C', scratch, '-xJf', join(scratch, 'deb/usr/src', `${source}.tar.xz`)]);
     const tree = join(scratch, source);
 
-    const superC = join(tree, 'fs/ufs/super.c');
-    await writeFile(superC, patchUfsSuperblockSearch(await readFile(superC, 'utf8')));
+    for (const [path, edit] of SOURCE_EDITS) {
+      const file = join(tree, path);
+      await writeFile(file, edit(await readFile(file, 'utf8')));
+    }
 
     const make = (...targets: string[]) => processes.run('make', ['-s', '-C', tree, 'ARCH=x86_64', ...targets]);
     await make('tinyconfig');

@@ -1,13 +1,7 @@
-import { KernelBuildFailed } from './kernel-build-failed.ts';
+import { applySourceEdits, type SourceEdit } from './source-edit.ts';
 
-/**
- * One edit of Linux's fs/ufs/super.c: the text it is anchored on, which must
- * occur exactly once, and the text that replaces it.
- */
-interface SourceEdit {
-  readonly anchor: string;
-  readonly replacement: string;
-}
+/** The file the edits change, in the kernel tree. */
+export const UFS_SUPER_C = 'fs/ufs/super.c';
 
 /**
  * With ufstype=ufs2 Linux reads the superblock at 64 KiB only (SBLOCK_UFS2).
@@ -44,11 +38,5 @@ const EDITS: readonly SourceEdit[] = [
 
 /** super.c with the edits made; an anchor that is missing or not unique (another kernel's source) stops the build. */
 export function patchUfsSuperblockSearch(source: string): string {
-  return EDITS.reduce((text, { anchor, replacement }) => {
-    const at = text.indexOf(anchor);
-    if (at < 0 || text.indexOf(anchor, at + 1) >= 0) {
-      throw new KernelBuildFailed(`fs/ufs/super.c does not hold the code the UFS2 superblock search edits (${at < 0 ? 'not found' : 'found twice'}): the kernel source changed; review src/helper-image/ufs-superblock-patch.ts`);
-    }
-    return text.slice(0, at) + replacement + text.slice(at + anchor.length);
-  }, source);
+  return applySourceEdits(source, EDITS, { path: UFS_SUPER_C, edits: 'the UFS2 superblock search edits', module: 'src/helper-image/ufs-superblock-patch.ts' });
 }
