@@ -122,7 +122,7 @@ export async function buildKernelLayer(layer: string, kernel: KernelPackage, con
     const config = await readFile(join(tree, '.config'), 'utf8');
     const unmet = unmetSettings(fragment, config);
     if (unmet.length > 0) {
-      throw new KernelBuildFailed(`${source} ${kernel.version} cannot be configured as ${configFragment} asks (their dependencies are not met): ${unmet.join(', ')}`);
+      throw new KernelBuildFailed(`${source} ${kernel.version} does not keep these settings of ${configFragment} (their dependencies are not met there): ${unmet.join(', ')}`);
     }
 
     log.info({ jobs: availableParallelism() + 1 }, 'building the helper kernel');
